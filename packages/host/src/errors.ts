@@ -1,0 +1,41 @@
+/** Stable codes of {@link PluginError}; each is explained in `docs/errors.md`. */
+export type PluginErrorCode =
+  | 'WITKIT_PLUGIN_NOT_FOUND'
+  | 'WITKIT_LOAD_FAILED'
+  | 'WITKIT_UNKNOWN_IMPORT'
+  | 'WITKIT_INIT_FAILED'
+  | 'WITKIT_PLUGIN_ERROR'
+  | 'WITKIT_EXECUTION_FAILED';
+
+const brand = Symbol.for('witkit.PluginError');
+
+/**
+ * Something went wrong with a plugin. `plugin` names it; `code` is stable and documented.
+ *
+ * `WITKIT_PLUGIN_ERROR` is the plugin answering with an `err` result (its message is in
+ * `payload`); `WITKIT_EXECUTION_FAILED` is a trap or a host-side failure during a call.
+ */
+export class PluginError extends Error {
+  override readonly name = 'PluginError';
+  readonly [brand] = true;
+  /** The `err` payload the plugin returned, for `WITKIT_PLUGIN_ERROR`. */
+  readonly payload?: unknown;
+
+  constructor(
+    readonly code: PluginErrorCode,
+    readonly plugin: string,
+    message: string,
+    options?: { cause?: unknown; payload?: unknown },
+  ) {
+    super(
+      `plugin \`${plugin}\`: ${message}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
+    if (options && 'payload' in options) this.payload = options.payload;
+  }
+}
+
+/** Whether `error` is a {@link PluginError}, also across duplicate copies of this package. */
+export function isPluginError(error: unknown): error is PluginError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[brand] === true;
+}

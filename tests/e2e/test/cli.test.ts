@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { runCli } from '@witkit/cli';
+import { tempDir } from '@witkit-internal/test-support';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const tmp = tempDir('witkit-cli-');
+afterAll(() => tmp.cleanup());
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('witkit cli', () => {
+  it('doctor reports every toolchain piece, all found on a bootstrapped machine', async () => {
+    const { code, out } = await cli('doctor');
+    for (const piece of [
+      'node',
+      'pnpm',
+      'jco',
+      'wasi shim',
+      'quickjs engine',
+      'starlingmonkey engine',
+      'rust wasm',
+    ]) {
+      expect(out).toMatch(new RegExp(`^ok\\s+${piece}\\s+\\S`, 'm'));
+    }
+    expect(out).toMatch(/^ok\s+jco\s+@bytecodealliance\/jco-transpile 0\.15\.0$/m);
+    expect(code).toBe(0);
+  });
+
+  it('build prints the error code and the plugin, and exits 1, for a folder that is not a plugin', async () => {
+    const dir = join(tmp.dir, 'not-a-plugin');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'package.json'), '{ "name": "plain" }');
+    const { code, err } = await cli('build', dir);
+    expect(code).toBe(1);
+    expect(err).toMatch(
+      /^error\[WITKIT_BUILD_NOT_A_PLUGIN\]: plain: `.*package\.json` has no `witkit` field/,
+    );
+  });
+
+  it('exits 2 on an unknown command', async () => {
+    const { code, err } = await cli('frobnicate');
+    expect(code).toBe(2);
+    expect(err).toContain("unknown command 'frobnicate'");
+  });
+
+  it('runs as the `witkit` binary', async () => {
+    const bin = join(
+      createRequire(import.meta.url).resolve('@witkit/cli/package.json'),
+      '..',
+      'dist',
+      'bin.js',
+    );
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, '--help']);
+    expect(stdout).toContain('doctor');
+    expect(stdout).toContain('build [dirs...]');
+  });
+});

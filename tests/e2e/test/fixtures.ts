@@ -1,0 +1,31 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from '@witkit-internal/test-support';
+
+const require = createRequire(import.meta.url);
+const distOf = (pkg: string, file: string) =>
+  join(dirname(require.resolve(`${pkg}/package.json`)), 'dist', file);
+
+/** The built text-transformer component (QuickJS, processor-plugin). */
+export const textTransformer = distOf('@witkit-plugins/text-transformer', 'text-transformer.wasm');
+/** The built event-logger component (StarlingMonkey, event-plugin). */
+export const eventLogger = distOf('@witkit-plugins/event-logger', 'event-logger.wasm');
+
+const echoFixture = fileURLToPath(new URL('../fixtures/echo', import.meta.url));
+
+/**
+ * A temp copy of the `echo` plugin fixture (world plugin-v2), with its `witkit` field
+ * replaced by `witkit` when given.
+ */
+export function copyEchoFixture(witkit?: Record<string, unknown>): { dir: string; cleanup: () => void } {
+  const tmp = tempDir('witkit-build-');
+  cpSync(echoFixture, tmp.dir, { recursive: true });
+  if (witkit) {
+    const pkgFile = join(tmp.dir, 'package.json');
+    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
+    writeFileSync(pkgFile, JSON.stringify({ ...pkg, witkit }));
+  }
+  return tmp;
+}
