@@ -8,4 +8,5 @@ find packages plugins-js plugins-rust tests apps -path '*/node_modules' -prune -
   | xargs -0 rm -rf
 pnpm exec biome check .
 pnpm exec turbo run typecheck publint test --output-logs=full --concurrency=2 --continue=never
+node scripts/check-build-cache.mjs
 node scripts/test-summary.mjs

@@ -1,0 +1,13 @@
+// Runs the benchmark suites named on the command line (default: all) and writes
+// bench/results/<suite>.json plus a readable table.
+import { report } from './lib/measure.ts';
+import { enginesSuite } from './suites/engines.ts';
+
+const suites: Record<string, () => Promise<Parameters<typeof report>[1]>> = { engines: enginesSuite };
+const wanted = process.argv.slice(2);
+for (const [name, run] of Object.entries(suites)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  const results = await run();
+  console.log(`${report(name, results)}\n`);
+  for (const r of results) if (r.notes) console.log(`  ${r.name}: ${JSON.stringify(r.notes)}`);
+}
