@@ -54,7 +54,7 @@ step "build (WIT types, packages, plugin components)"
 pnpm exec turbo run build --output-logs=errors-only
 
 step "doctor"
-node packages/cli/dist/bin.js doctor
+node packages/cli/bin/witkit.js doctor
 
 step "demo"
 node apps/demo/src/main.ts

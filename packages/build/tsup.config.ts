@@ -1,10 +1,4 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.js';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/quickjs-globals.ts', 'src/starlingmonkey-child.ts'],
-  format: ['esm'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node22',
-});
+// The QuickJS globals and the StarlingMonkey child are loaded by path at run time.
+export default packageBuild(['src/index.ts', 'src/quickjs-globals.ts', 'src/starlingmonkey-child.ts']);

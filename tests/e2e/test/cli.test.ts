@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -52,14 +52,10 @@ describe('witkit cli', () => {
     expect(err).toContain("unknown command 'frobnicate'");
   });
 
-  it('runs as the `witkit` binary', async () => {
-    const bin = join(
-      createRequire(import.meta.url).resolve('@witkit/cli/package.json'),
-      '..',
-      'dist',
-      'bin.js',
-    );
-    const { stdout } = await promisify(execFile)(process.execPath, [bin, '--help']);
+  it('runs as the `witkit` binary that package managers link', async () => {
+    const pkgFile = createRequire(import.meta.url).resolve('@witkit/cli/package.json');
+    const { bin } = JSON.parse(readFileSync(pkgFile, 'utf8')) as { bin: { witkit: string } };
+    const { stdout } = await promisify(execFile)(join(pkgFile, '..', bin.witkit), ['--help']);
     expect(stdout).toContain('doctor');
     expect(stdout).toContain('build [dirs...]');
   });

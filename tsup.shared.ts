@@ -1,0 +1,14 @@
+// The build every publishable package uses: ESM with declarations, for Node 22+.
+import { defineConfig, type Options } from 'tsup';
+
+/** tsup config for a package whose public entry points are `entry` (default: src/index.ts). */
+export function packageBuild(entry: string[] = ['src/index.ts']): Options {
+  return defineConfig({
+    entry,
+    format: ['esm'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node22',
+  }) as Options;
+}
