@@ -8,6 +8,7 @@ export default mergeConfig(
       // Componentizing with StarlingMonkey takes several seconds on a 2-core machine.
       testTimeout: 120_000,
       hookTimeout: 120_000,
+      globalSetup: ['test/global-setup.ts'],
     },
   }),
 );

@@ -5,7 +5,10 @@ export type PluginErrorCode =
   | 'WITKIT_UNKNOWN_IMPORT'
   | 'WITKIT_INIT_FAILED'
   | 'WITKIT_PLUGIN_ERROR'
-  | 'WITKIT_EXECUTION_FAILED';
+  | 'WITKIT_EXECUTION_FAILED'
+  | 'WITKIT_PLUGIN_UNAVAILABLE'
+  | 'WITKIT_INSTANCE_LIMIT_EXCEEDED'
+  | 'WITKIT_ALREADY_LOADED';
 
 const brand = Symbol.for('witkit.PluginError');
 
@@ -20,18 +23,21 @@ export class PluginError extends Error {
   readonly [brand] = true;
   /** The `err` payload the plugin returned, for `WITKIT_PLUGIN_ERROR`. */
   readonly payload?: unknown;
+  /** Wasm frames of the trap, innermost first, for `WITKIT_EXECUTION_FAILED` traps. */
+  readonly guestBacktrace?: readonly string[];
 
   constructor(
     readonly code: PluginErrorCode,
     readonly plugin: string,
     message: string,
-    options?: { cause?: unknown; payload?: unknown },
+    options?: { cause?: unknown; payload?: unknown; guestBacktrace?: readonly string[] },
   ) {
     super(
       `plugin \`${plugin}\`: ${message}`,
       options?.cause === undefined ? undefined : { cause: options.cause },
     );
     if (options && 'payload' in options) this.payload = options.payload;
+    if (options?.guestBacktrace) this.guestBacktrace = options.guestBacktrace;
   }
 }
 

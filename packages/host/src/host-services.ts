@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { isNetAllowed, type NetGrant } from '@witkit/security';
 import type { Logger as PinoLogger } from 'pino';
 import { FileConfigStore } from './config-store.js';
+import type { SyncHttp } from './sync-http.js';
 
 /** Log levels of the WIT `log-level` enum. */
 export type GuestLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -18,6 +20,29 @@ export interface PluginEvent {
   readonly timestamp: number;
 }
 
+/** A request one plugin sends another through `send-request`. */
+export interface GuestRequest {
+  readonly target: string;
+  readonly messageType: string;
+  readonly payload: Uint8Array;
+  readonly timeoutMs: number;
+}
+
+/** Outbound HTTP settings of one plugin. */
+export interface HttpPolicy {
+  /** The shared synchronous HTTP bridge. */
+  readonly client: SyncHttp;
+  /** Grants and deny rules from the plugin's manifest; without a grant, nothing is reachable. */
+  readonly permissions: {
+    readonly net: readonly NetGrant[];
+    readonly deny: { readonly net: readonly NetGrant[] };
+  };
+  /** Per-request timeout. @default 10000 */
+  readonly timeoutMs?: number;
+  /** Largest response body accepted. @default 16 MiB */
+  readonly maxBodyBytes?: number;
+}
+
 /** What the host services of one plugin are bound to. */
 export interface HostServicesContext {
   /** The plugin's name; every service is scoped to it. */
@@ -30,6 +55,13 @@ export interface HostServicesContext {
   readonly environment: Readonly<Record<string, string>>;
   /** Receives events the plugin emits. A throwing listener never reaches the plugin. */
   readonly onEvent?: (event: PluginEvent) => void;
+  /** Outbound HTTP; absent means every request is refused. */
+  readonly http?: HttpPolicy;
+  /**
+   * Delivers a request to another plugin and returns its answer; throws a string saying why
+   * there is none. Absent when the plugin runs outside a {@link PluginHost}.
+   */
+  readonly sendRequest?: (from: string, request: GuestRequest) => Uint8Array;
 }
 
 /**
@@ -70,13 +102,45 @@ export function createHostServices(ctx: HostServicesContext) {
     }
   }
 
+  function fetchSync(
+    method: 'GET' | 'POST',
+    url: string,
+    headers: Array<[string, string]>,
+    body?: Uint8Array,
+  ) {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      throw `\`${url}\` is not an absolute URL`;
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:')
+      throw `only http and https URLs are supported, not \`${target.protocol}\``;
+    const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
+    const policy = ctx.http;
+    if (!policy || !isNetAllowed(policy.permissions, 'connect', target.hostname, port)) {
+      log.warn({ url: target.href, host: target.hostname, port }, 'outbound HTTP denied');
+      throw `outbound HTTP to \`${target.hostname}:${port}\` is not granted to plugin \`${ctx.plugin}\`; grant it with \`net = ["connect:${target.hostname}:${port}"]\` in its plugin.toml`;
+    }
+    const outcome = policy.client.request({
+      method,
+      url: target.href,
+      headers,
+      ...(body ? { body } : {}),
+      timeoutMs: policy.timeoutMs ?? 10_000,
+      maxBodyBytes: policy.maxBodyBytes ?? 16 * 1024 * 1024,
+    });
+    if (!outcome.ok) throw `${method} ${target.href} failed: ${outcome.error}`;
+    return { status: outcome.status, headers: outcome.headers, body: outcome.body };
+  }
+
   class HttpClient {
-    get(url: string): never {
-      throw `outbound HTTP to \`${url}\` is not granted to plugin \`${ctx.plugin}\``;
+    get(url: string, headers: Array<[string, string]>) {
+      return fetchSync('GET', url, headers);
     }
 
-    post(url: string): never {
-      throw `outbound HTTP to \`${url}\` is not granted to plugin \`${ctx.plugin}\``;
+    post(url: string, body: Uint8Array, headers: Array<[string, string]>) {
+      return fetchSync('POST', url, headers, body);
     }
   }
 
@@ -89,6 +153,11 @@ export function createHostServices(ctx: HostServicesContext) {
       const dir = join(pluginDir, 'files');
       mkdirSync(dir, { recursive: true });
       return dir;
+    },
+    sendRequest(req: GuestRequest): Uint8Array {
+      if (!ctx.sendRequest)
+        throw 'requests to other plugins need a PluginHost; this plugin was loaded on its own';
+      return ctx.sendRequest(ctx.plugin, req);
     },
     emitEvent(eventType: string, payload: string): void {
       try {

@@ -1,17 +1,42 @@
 /**
  * The witkit host runtime: load WebAssembly component plugins, sandbox them, bind host
- * services to them and call them with types.
+ * services to them and call them with types; a registry with lifecycle, pools, events,
+ * plugin-to-plugin requests, batches and metrics.
  *
  * @packageDocumentation
  */
+export {
+  type CompiledComponent,
+  ComponentCache,
+  type ComponentCacheOptions,
+  defaultCacheDir,
+  transpileCacheVersion,
+} from './component-cache.js';
 export { FileConfigStore } from './config-store.js';
+export { type DiscoveredPlugin, discoverPlugins } from './discovery.js';
 export { isPluginError, PluginError, type PluginErrorCode } from './errors.js';
+export { EventBus, type EventHandler } from './event-bus.js';
 export {
   createHostServices,
   type GuestLogLevel,
+  type GuestRequest,
   type HostServicesContext,
+  type HttpPolicy,
   type PluginEvent,
 } from './host-services.js';
-export { type LoadedPlugin, type LoadPluginOptions, loadPlugin, type WorldName } from './load-plugin.js';
-export type { PluginInfo, PluginStatus } from './plugin.js';
-export { defaultCacheDir, transpileCacheVersion } from './transpile-cache.js';
+export { InstancePool, type InstancePoolOptions } from './instance-pool.js';
+export { LatencyHistogram } from './latency.js';
+export { type LoadedPlugin, type LoadPluginOptions, loadPlugin } from './load-plugin.js';
+export type { InstanceCounts, PluginMetricsSnapshot } from './metrics.js';
+export { type AsyncExports, Plugin, type PluginInfo, type PluginStatus } from './plugin.js';
+export {
+  type BatchCall,
+  type BatchResult,
+  type LoadOptions,
+  PluginHost,
+  type PluginHostOptions,
+  type StartReport,
+  type WorldName,
+} from './plugin-host.js';
+export { prometheusRegistry } from './prometheus.js';
+export { SyncHttp } from './sync-http.js';

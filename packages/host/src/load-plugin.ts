@@ -1,16 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import { findWorld } from '@witkit/wit-types';
 import type { WorldExports } from '@witkit/wit-types/host';
 import { type Logger as PinoLogger, pino } from 'pino';
+import { ComponentCache, sha256Hex } from './component-cache.js';
 import { PluginError } from './errors.js';
+import { classifyCallError } from './faults.js';
 import { createHostServices, type PluginEvent } from './host-services.js';
-import { type PluginInfo, type PluginStatus, wrapExports } from './plugin.js';
-import { defaultCacheDir, loadTranspiled } from './transpile-cache.js';
+import { checkImports, createInstance, type RawExports, shutdownInstance } from './instance.js';
+import type { PluginStatus } from './plugin.js';
 
 /** Names of the worlds a plugin can target. */
-export type WorldName = keyof WorldExports;
+type WorldName = keyof WorldExports;
 
 /** Options of {@link loadPlugin}. */
 export interface LoadPluginOptions<W extends WorldName = WorldName> {
@@ -27,41 +28,39 @@ export interface LoadPluginOptions<W extends WorldName = WorldName> {
   readonly logger?: PinoLogger;
   /** Root of per-plugin state (config store, data dir). @default `.witkit/data` */
   readonly dataDir?: string;
-  /** Where transpiled glue is cached. @default {@link defaultCacheDir} */
+  /** Where transpiled glue is cached. @default `~/.cache/witkit/transpiled` */
   readonly cacheDir?: string;
   /** Environment variables the plugin may read. @default {} */
   readonly environment?: Readonly<Record<string, string>>;
-  /** Receives the events the plugin emits. */
+  /** Receives the events the plugin emits, synchronously. */
   readonly onEvent?: (event: PluginEvent) => void;
 }
 
-/** A plugin instance, initialized and ready for calls. */
-export interface LoadedPlugin<E> extends PluginInfo {
+/** One plugin instance in this thread, initialized, with synchronous exports. */
+export interface LoadedPlugin<E> {
+  readonly name: string;
+  readonly path: string;
+  readonly sha256: string;
+  /** Full id of the world it was checked against, when one was given. */
+  readonly world: string | undefined;
+  readonly loadedAt: Date;
   /** The component's exports, by interface (`basePlugin`, `dataProcessor`, … and full ids). */
   readonly exports: E;
   /** Current lifecycle status. */
   readonly status: PluginStatus;
-  /** Whether the transpiled glue came from the disk cache. */
+  /** Whether the component was already compiled in memory or transpiled on disk (no jco run). */
   readonly fromCache: boolean;
   /** Calls the plugin's `shutdown` (when its world has one); the instance takes no more calls. */
   shutdown(): void;
 }
 
-const hostServicesImport = 'witkit:host-api/host-services';
-
-type LifecycleExports = {
-  initialize?: (config: Array<[string, string]>) => void;
-  shutdown?: () => void;
-};
-
-function lifecycleOf(exports: Record<string, unknown>): LifecycleExports | undefined {
-  return (exports.basePlugin ?? exports.pluginApi) as LifecycleExports | undefined;
-}
+const caches = new Map<string, ComponentCache>();
 
 /**
- * Loads a component file, transpiles it (cached on disk by sha256 and jco version),
- * instantiates it in a WASI sandbox with no filesystem, network or environment of its own,
- * binds the host services to it, and calls its `initialize` with `config`.
+ * Loads one instance of a component in this thread, for scripts, tests and tools: calls are
+ * synchronous and nothing is pooled, watched or shared. Servers want {@link PluginHost}.
+ * The instance runs in a WASI sandbox with no filesystem, network or environment of its
+ * own, with the host services bound to it, after its `initialize` ran with `config`.
  *
  * @example
  * ```ts
@@ -81,26 +80,28 @@ export async function loadPlugin<W extends WorldName>(
       ? new PluginError('WITKIT_PLUGIN_NOT_FOUND', name, `no component at \`${file}\``, { cause })
       : new PluginError('WITKIT_LOAD_FAILED', name, `cannot read \`${file}\`: ${cause.message}`, { cause });
   });
-
   const world = options.world === undefined ? undefined : findWorld(options.world);
   if (options.world !== undefined && !world) {
     throw new PluginError('WITKIT_LOAD_FAILED', name, `unknown world \`${options.world}\``);
   }
-
-  let transpiled: Awaited<ReturnType<typeof loadTranspiled>>;
-  try {
-    transpiled = await loadTranspiled(bytes, options.cacheDir ?? defaultCacheDir());
-  } catch (cause) {
+  const cacheKey = options.cacheDir ?? '';
+  let cache = caches.get(cacheKey);
+  if (!cache) {
+    cache = new ComponentCache(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir });
+    caches.set(cacheKey, cache);
+  }
+  const sha256 = sha256Hex(bytes);
+  const inMemory = cache.has(sha256);
+  const compiled = await cache.get(bytes, sha256).catch((cause: unknown) => {
     throw new PluginError(
       'WITKIT_LOAD_FAILED',
       name,
       `\`${file}\` is not a loadable component: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
-  }
-
+  });
   if (world) {
-    const missing = world.exports.filter((id) => !transpiled.exports.includes(id));
+    const missing = world.exports.filter((id) => !compiled.exports.includes(id));
     if (missing.length > 0) {
       throw new PluginError(
         'WITKIT_LOAD_FAILED',
@@ -109,74 +110,69 @@ export async function loadPlugin<W extends WorldName>(
       );
     }
   }
-
-  const imports: Record<string, unknown> = {
-    ...new WASIShim({
-      sandbox: { preopens: {}, env: {}, args: [name], enableNetwork: false },
-    }).getImportObject(),
-    [hostServicesImport]: createHostServices({
+  checkImports({ plugin: name, compiled });
+  const logger = options.logger ?? pino();
+  const environment = options.environment ?? {};
+  const raw = createInstance({
+    plugin: name,
+    compiled,
+    environment,
+    config: options.config ?? [],
+    hostServices: createHostServices({
       plugin: name,
-      logger: options.logger ?? pino(),
+      logger,
       dataDir: resolve(options.dataDir ?? join('.witkit', 'data')),
-      environment: options.environment ?? {},
+      environment,
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     }),
-  };
-  const unknown = transpiled.imports.filter((i) => !(i in imports));
-  if (unknown.length > 0) {
-    throw new PluginError(
-      'WITKIT_UNKNOWN_IMPORT',
-      name,
-      `the component imports ${unknown.map((i) => `\`${i}\``).join(', ')}, which this host does not provide`,
-    );
-  }
-
-  let raw: Record<string, unknown>;
-  try {
-    raw = await transpiled.instantiate(imports);
-  } catch (cause) {
-    throw new PluginError(
-      'WITKIT_LOAD_FAILED',
-      name,
-      `instantiation failed: ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause },
-    );
-  }
-  let status: PluginStatus = 'uninitialized';
-  const exports = wrapExports<WorldExports[W]>(name, raw, () => {
+  });
+  let status: PluginStatus = 'ready';
+  const exports = wrapExports(name, raw, () => {
     status = 'errored';
   });
-  const lifecycle = lifecycleOf(exports as unknown as Record<string, unknown>);
-  try {
-    lifecycle?.initialize?.((options.config ?? []).map(([k, v]) => [k, v]));
-  } catch (cause) {
-    throw new PluginError(
-      'WITKIT_INIT_FAILED',
-      name,
-      `initialize failed: ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause },
-    );
-  }
-  status = 'ready';
-
   return {
     name,
     path: file,
-    sha256: transpiled.sha256,
+    sha256: compiled.sha256,
     world: world?.id,
     loadedAt: new Date(),
-    fromCache: transpiled.fromCache,
-    exports,
+    fromCache: inMemory || compiled.fromDiskCache,
+    exports: exports as unknown as WorldExports[W],
     get status() {
       return status;
     },
     shutdown() {
       if (status === 'uninitialized') return;
-      try {
-        lifecycle?.shutdown?.();
-      } finally {
-        status = 'uninitialized';
-      }
+      status = 'uninitialized';
+      shutdownInstance(raw, (error) => logger.warn({ plugin: name, err: error }, 'plugin shutdown failed'));
     },
   };
+}
+
+/** Wraps jco's export objects so failures come out as {@link PluginError}s. */
+function wrapExports(plugin: string, raw: RawExports, onFault: () => void): RawExports {
+  const wrapped = new Map<unknown, Record<string, unknown>>();
+  const out: RawExports = {};
+  for (const [iface, value] of Object.entries(raw)) {
+    if (typeof value !== 'object' || value === null) continue;
+    let proxy = wrapped.get(value);
+    if (!proxy) {
+      proxy = {};
+      for (const [fn, member] of Object.entries(value)) {
+        if (typeof member !== 'function') continue;
+        proxy[fn] = (...args: unknown[]) => {
+          try {
+            return (member as (...a: unknown[]) => unknown)(...args);
+          } catch (error) {
+            const failure = classifyCallError(plugin, `${iface}.${fn}`, error);
+            if (failure.kind !== 'plugin-error') onFault();
+            throw failure.error;
+          }
+        };
+      }
+      wrapped.set(value, proxy);
+    }
+    out[iface] = proxy;
+  }
+  return out;
 }

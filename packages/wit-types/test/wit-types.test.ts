@@ -21,6 +21,7 @@ describe('@witkit/wit-types', () => {
       'minimal-plugin',
       'processor-plugin',
       'event-plugin',
+      'service-plugin',
       'full-plugin',
       'plugin-v1',
       'plugin-v2',

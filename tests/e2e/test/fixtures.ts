@@ -13,6 +13,10 @@ export const textTransformer = distOf('@witkit-plugins/text-transformer', 'text-
 /** The built event-logger component (StarlingMonkey, event-plugin). */
 export const eventLogger = distOf('@witkit-plugins/event-logger', 'event-logger.wasm');
 
+/** A fixture plugin's built component (built by the global setup). */
+export const fixtureComponent = (name: 'host-probe' | 'echo-service') =>
+  fileURLToPath(new URL(`../fixtures/${name}/dist/${name}.wasm`, import.meta.url));
+
 const echoFixture = fileURLToPath(new URL('../fixtures/echo', import.meta.url));
 
 /**

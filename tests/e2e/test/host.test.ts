@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { componentEmbed, componentNew } from '@bytecodealliance/jco-transpile/wasm-tools';
-import { loadPlugin, PluginError, transpileCacheVersion } from '@witkit/host';
+import { ComponentCache, loadPlugin, PluginError, transpileCacheVersion } from '@witkit/host';
 import { captureLogger, levels, tempDir } from '@witkit-internal/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventLogger, textTransformer } from './fixtures.js';
@@ -69,6 +69,12 @@ describe('loadPlugin', () => {
     expect(readdirSync(cacheDir)).toEqual([`${first.sha256}-${transpileCacheVersion}`]);
     expect(existsSync(join(cacheDir, readdirSync(cacheDir)[0]!, 'component.js'))).toBe(true);
     expect(second.exports.basePlugin.getMetadata().name).toBe('text-transformer');
+    // A new process (a fresh cache object) finds the glue on disk.
+    const bytes = readFileSync(textTransformer);
+    expect((await new ComponentCache({ cacheDir }).get(bytes)).fromDiskCache).toBe(true);
+    expect(
+      (await new ComponentCache({ cacheDir: join(tmp.dir, 'cache-empty') }).get(bytes)).fromDiskCache,
+    ).toBe(false);
   });
 
   it('keeps a plugin working when a host event listener throws, and logs the listener failure', async () => {

@@ -29,3 +29,4 @@ export function tempDir(prefix = 'witkit-test-'): { dir: string; cleanup: () => 
 
 /** pino's numeric levels by name. */
 export const levels = { trace: 10, debug: 20, info: 30, warn: 40, error: 50 } as const;
+export { startTestHttpServer, type TestHttpServer } from './http-server.js';

@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { LRUCache } from 'lru-cache';
+
+/** The `instantiate` function of jco's glue in sync instantiation mode. */
+type InstantiateFn = (
+  getCoreModule: (path: string) => WebAssembly.Module,
+  imports: Record<string, unknown>,
+) => Record<string, unknown>;
+
+/**
+ * A component ready to instantiate: its glue imported and its core modules compiled, shared by
+ * every instance in this process. Instantiation is synchronous, so a pool can add an instance
+ * without awaiting.
+ */
+export interface CompiledComponent {
+  /** Hex sha256 of the component bytes. */
+  readonly sha256: string;
+  /** Interfaces the component imports, as jco names them (unversioned). */
+  readonly imports: readonly string[];
+  /** Names of the component's exports: versioned interface ids, their short JS names, functions. */
+  readonly exports: readonly string[];
+  /** Whether the glue came from the disk cache rather than a fresh transpile. */
+  readonly fromDiskCache: boolean;
+  /** Creates a fresh instance with `imports`. */
+  instantiate(imports: Record<string, unknown>): Record<string, unknown>;
+}
+
+/** Options of {@link ComponentCache}. */
+export interface ComponentCacheOptions {
+  /** Folder for transpiled glue. @default {@link defaultCacheDir} */
+  readonly cacheDir?: string;
+  /**
+   * How many compiled components to keep in memory; the least recently used go first.
+   * Instances already created keep working: they hold their own references.
+   * @default 64
+   */
+  readonly maxInMemory?: number;
+}
+
+interface CacheMeta {
+  readonly imports: string[];
+  readonly exports: string[];
+  readonly cacheVersion: string;
+}
+
+const GLUE = 'component.js';
+const META = 'meta.json';
+
+function jcoTranspileVersion(): string {
+  const entry = createRequire(import.meta.url).resolve('@bytecodealliance/jco-transpile');
+  let dir = dirname(entry);
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * Part of every disk cache key: the transpiler's version (new glue for a new jco) and the
+ * version of this cache's own layout.
+ */
+export const transpileCacheVersion = `jco-transpile@${jcoTranspileVersion()}+witkit.2`;
+
+/** Default cache folder: `$XDG_CACHE_HOME/witkit/transpiled`, else `~/.cache/witkit/transpiled`. */
+export function defaultCacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'witkit', 'transpiled');
+}
+
+/** Hex sha256 of `bytes`. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+async function transpileInto(dir: string, bytes: Uint8Array): Promise<CacheMeta> {
+  const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
+  const result = await transpileBytes(bytes, {
+    name: 'component',
+    instantiation: 'sync',
+    // Keep `err` payloads on a ComponentError so the host can tell them from traps.
+    noComponentErrorWrapping: false,
+    emitTypescriptDeclarations: false,
+  });
+  const meta: CacheMeta = {
+    imports: result.imports,
+    exports: result.exports.map(([name]) => name),
+    cacheVersion: transpileCacheVersion,
+  };
+  // Build in a sibling temp folder and rename it into place: readers never see half an entry.
+  const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  await mkdir(staging, { recursive: true });
+  try {
+    for (const [name, content] of Object.entries(result.files)) {
+      await mkdir(dirname(join(staging, name)), { recursive: true });
+      await writeFile(join(staging, name), content);
+    }
+    await writeFile(join(staging, 'package.json'), '{ "type": "module" }\n');
+    await writeFile(join(staging, META), `${JSON.stringify(meta)}\n`);
+    await rename(staging, dir).catch(async (error: NodeJS.ErrnoException) => {
+      // Another process finished the same entry first; theirs is as good as ours.
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+      await rm(staging, { recursive: true, force: true });
+    });
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+  return meta;
+}
+
+async function compile(bytes: Uint8Array, sha256: string, cacheDir: string): Promise<CompiledComponent> {
+  const dir = join(cacheDir, `${sha256}-${transpileCacheVersion}`);
+  const fromDiskCache = existsSync(join(dir, META));
+  let meta: CacheMeta;
+  if (fromDiskCache) {
+    meta = JSON.parse(await readFile(join(dir, META), 'utf8')) as CacheMeta;
+  } else {
+    await mkdir(cacheDir, { recursive: true });
+    meta = await transpileInto(dir, bytes);
+  }
+  const glue = (await import(pathToFileURL(join(dir, GLUE)).href)) as { instantiate: InstantiateFn };
+  // Compile every core module up front, so instantiation never waits.
+  const modules = new Map<string, WebAssembly.Module>();
+  const names = (await readdir(dir)).filter((f) => f.endsWith('.wasm'));
+  await Promise.all(
+    names.map(async (name) => modules.set(name, await WebAssembly.compile(await readFile(join(dir, name))))),
+  );
+  const getCoreModule = (path: string): WebAssembly.Module => {
+    const module = modules.get(path);
+    if (!module) throw new Error(`transpiled glue asked for unknown core module \`${path}\``);
+    return module;
+  };
+  return {
+    sha256,
+    imports: meta.imports,
+    exports: meta.exports,
+    fromDiskCache,
+    instantiate: (imports) => glue.instantiate(getCoreModule, imports),
+  };
+}
+
+/**
+ * Turns component bytes into {@link CompiledComponent}s: transpiled glue cached on disk by
+ * sha256 and jco version, compiled core modules shared in memory under a bounded LRU.
+ */
+export class ComponentCache {
+  readonly #cacheDir: string;
+  readonly #memory: LRUCache<string, Promise<CompiledComponent>>;
+
+  constructor(options: ComponentCacheOptions = {}) {
+    this.#cacheDir = options.cacheDir ?? defaultCacheDir();
+    this.#memory = new LRUCache({ max: options.maxInMemory ?? 64 });
+  }
+
+  /** Folder holding the transpiled glue. */
+  get cacheDir(): string {
+    return this.#cacheDir;
+  }
+
+  /** How many compiled components are held in memory. */
+  get size(): number {
+    return this.#memory.size;
+  }
+
+  /** Whether the component with this sha256 is compiled in memory (or being compiled). */
+  has(sha256: string): boolean {
+    return this.#memory.has(sha256);
+  }
+
+  /** The compiled form of `bytes`, from memory, from disk, or freshly transpiled and compiled. */
+  get(bytes: Uint8Array, sha256 = sha256Hex(bytes)): Promise<CompiledComponent> {
+    let entry = this.#memory.get(sha256);
+    if (!entry) {
+      entry = compile(bytes, sha256, this.#cacheDir);
+      // A failed compile must not stay cached: the next call tries again.
+      entry.catch(() => this.#memory.delete(sha256));
+      this.#memory.set(sha256, entry);
+    }
+    return entry;
+  }
+}

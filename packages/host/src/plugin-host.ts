@@ -1,0 +1,595 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
+import type { PluginManifest } from '@witkit/security';
+import { findWorld, type WorldInfo, worlds } from '@witkit/wit-types';
+import type { WorldExports } from '@witkit/wit-types/host';
+import pMap from 'p-map';
+import { type Logger as PinoLogger, pino } from 'pino';
+import { type CompiledComponent, ComponentCache, sha256Hex } from './component-cache.js';
+import { discoverPlugins } from './discovery.js';
+import { isPluginError, PluginError } from './errors.js';
+import { EventBus } from './event-bus.js';
+import { createHostServices, type GuestRequest, type PluginEvent } from './host-services.js';
+import { checkImports } from './instance.js';
+import type { LatencyHistogram } from './latency.js';
+import type { PluginMetricsSnapshot } from './metrics.js';
+import { Plugin, type PluginInfo } from './plugin.js';
+import { SyncHttp } from './sync-http.js';
+
+/** Names of the worlds a plugin can target. */
+export type WorldName = keyof WorldExports;
+
+/** Options of {@link PluginHost}. */
+export interface PluginHostOptions {
+  /** Folder {@link PluginHost.start} discovers plugins in. */
+  readonly pluginDir?: string;
+  /** Root of per-plugin state (config store, data dir). @default `.witkit/data` */
+  readonly dataDir?: string;
+  /** Where transpiled glue is cached. @default `~/.cache/witkit/transpiled` */
+  readonly cacheDir?: string;
+  /** Compiled components kept in memory (LRU). @default 64 */
+  readonly maxCompiledInMemory?: number;
+  /** The host's logger; each plugin logs through a child tagged with its name. @default pino at info */
+  readonly logger?: PinoLogger;
+  /** Where allowed environment variables are read from. @default process.env */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+  /** Calls that may wait for a busy plugin, per plugin version. @default 64 */
+  readonly queueLimit?: number;
+  /** How long a call may wait for an instance. @default 30000 */
+  readonly acquireTimeoutMs?: number;
+  /** Outbound HTTP timeout per request. @default 10000 */
+  readonly httpTimeoutMs?: number;
+}
+
+/** How to load one plugin. */
+export interface LoadOptions {
+  /** The component file. */
+  readonly path: string;
+  /** Its manifest; without one the plugin gets default permissions and limits. */
+  readonly manifest?: PluginManifest;
+  /** @default the manifest's name, else the file name */
+  readonly name?: string;
+  /** @default the manifest's version, else `0.0.0` */
+  readonly version?: string;
+  /** Checked against the component; @default the manifest's, else detected from the exports */
+  readonly world?: WorldName;
+  /** Instances that may exist at once. @default the manifest's `max-instances` */
+  readonly maxInstances?: number;
+}
+
+/** Outcome of {@link PluginHost.start}. */
+export interface StartReport {
+  readonly loaded: PluginInfo[];
+  readonly failed: Array<{ readonly name: string; readonly error: unknown }>;
+}
+
+/** One call of a {@link PluginHost.batch}. */
+export interface BatchCall {
+  readonly plugin: string;
+  readonly version?: string;
+  /** Interface id or short name, e.g. `dataProcessor`. */
+  readonly iface: string;
+  readonly fn: string;
+  readonly args: readonly unknown[];
+}
+
+/** Result of one batch call, in the position of its call. */
+export type BatchResult =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown };
+
+const EVENT_HANDLER = 'witkit:plugin-system/event-handler@0.1.0';
+const REQUEST_HANDLER = 'witkit:plugin-system/request-handler@0.1.0';
+
+function detectWorld(compiled: CompiledComponent): WorldInfo | undefined {
+  const exported = new Set(compiled.exports.filter((e) => e.includes(':')));
+  return worlds.find((w) => w.exports.length === exported.size && w.exports.every((e) => exported.has(e)));
+}
+
+function compareSemver(a: string, b: string): number {
+  const pa = a.split(/[.+-]/).map(Number);
+  const pb = b.split(/[.+-]/).map(Number);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
+/**
+ * The plugin runtime: a registry of loaded plugin versions with their lifecycle (start-up
+ * discovery, reload, health checks, graceful shutdown), the event bus, plugin-to-plugin
+ * requests, batch calls and metrics.
+ *
+ * @example
+ * ```ts
+ * const host = new PluginHost({ pluginDir: 'plugins' });
+ * const { failed } = await host.start();
+ * const tt = host.get('text-transformer', { world: 'processor-plugin' });
+ * const res = await tt.exports.dataProcessor.process({ input, contentType: 'text/plain', options: [] });
+ * await host.shutdown();
+ * ```
+ */
+export class PluginHost {
+  /** Events emitted by plugins and published by the host application. */
+  readonly events: EventBus;
+  readonly #options: PluginHostOptions;
+  readonly #logger: PinoLogger;
+  readonly #cache: ComponentCache;
+  readonly #http = new SyncHttp();
+  readonly #plugins = new Map<string, Map<string, Plugin>>();
+  readonly #sources = new Map<string, LoadOptions & { name: string; version: string }>();
+  readonly #failed = new Map<
+    string,
+    { options: LoadOptions; error: unknown; attempts: number; nextAt: number }
+  >();
+
+  readonly #eventSubscriptions = new Map<Plugin, () => void>();
+  #healthTimer: NodeJS.Timeout | undefined;
+  #closing = false;
+
+  constructor(options: PluginHostOptions = {}) {
+    this.#options = options;
+    this.#logger = options.logger ?? pino();
+    this.#cache = new ComponentCache({
+      ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+      ...(options.maxCompiledInMemory === undefined ? {} : { maxInMemory: options.maxCompiledInMemory }),
+    });
+    this.events = new EventBus(this.#logger);
+  }
+
+  /**
+   * Discovers and loads every plugin of `pluginDir`. A plugin that fails is reported (and
+   * retried by the health checks) while the others load.
+   */
+  async start(): Promise<StartReport> {
+    if (!this.#options.pluginDir) throw new TypeError('PluginHost.start needs `pluginDir`');
+    const report: StartReport = { loaded: [], failed: [] };
+    for (const found of await discoverPlugins(this.#options.pluginDir)) {
+      if (found.error) {
+        report.failed.push({ name: found.name, error: found.error });
+        this.#logger.error({ plugin: found.name, err: found.error }, 'plugin manifest is invalid; skipped');
+        continue;
+      }
+      const options: LoadOptions = {
+        path: found.path,
+        name: found.name,
+        ...(found.manifest ? { manifest: found.manifest } : {}),
+      };
+      try {
+        report.loaded.push(await this.load(options));
+      } catch (error) {
+        report.failed.push({ name: found.name, error });
+        this.#failed.set(found.name, { options, error, attempts: 1, nextAt: Date.now() + 1000 });
+        this.#logger.error({ plugin: found.name, err: error }, 'plugin failed to load; will retry');
+      }
+    }
+    return report;
+  }
+
+  /**
+   * Loads, checks and initializes one plugin version. Several versions of a plugin can be
+   * loaded side by side; loading a version that is already loaded is an error.
+   *
+   * @throws {PluginError} `WITKIT_PLUGIN_NOT_FOUND`, `WITKIT_LOAD_FAILED`, `WITKIT_UNKNOWN_IMPORT`,
+   *   `WITKIT_INIT_FAILED`, `WITKIT_ALREADY_LOADED`
+   */
+  async load(options: LoadOptions): Promise<Plugin> {
+    const path = resolve(options.path);
+    const name = options.name ?? options.manifest?.plugin.name ?? basename(path, extname(path));
+    const version = options.version ?? options.manifest?.plugin.version ?? '0.0.0';
+    if (this.#plugins.get(name)?.has(version)) {
+      throw new PluginError(
+        'WITKIT_ALREADY_LOADED',
+        name,
+        `version ${version} is already loaded; unload it first or load another version`,
+      );
+    }
+    const source = { ...options, path, name, version };
+    const plugin = await this.#build(source);
+    let versions = this.#plugins.get(name);
+    if (!versions) {
+      versions = new Map();
+      this.#plugins.set(name, versions);
+    }
+    versions.set(version, plugin);
+    this.#sources.set(`${name}@${version}`, source);
+    this.#failed.delete(name);
+    this.#subscribeEventHandler(plugin);
+    this.#logger.info({ plugin: name, version, world: plugin.world, sha256: plugin.sha256 }, 'plugin loaded');
+    return plugin;
+  }
+
+  /** Loads and initializes a plugin without registering it. */
+  async #build(options: LoadOptions & { name: string; version: string }): Promise<Plugin> {
+    const { path, name, version } = options;
+    if (this.#closing) throw new PluginError('WITKIT_PLUGIN_UNAVAILABLE', name, 'the host is shutting down');
+    const bytes = await readFile(path).catch((cause: NodeJS.ErrnoException) => {
+      throw cause.code === 'ENOENT'
+        ? new PluginError('WITKIT_PLUGIN_NOT_FOUND', name, `no component at \`${path}\``, { cause })
+        : new PluginError('WITKIT_LOAD_FAILED', name, `cannot read \`${path}\`: ${cause.message}`, { cause });
+    });
+    let compiled: CompiledComponent;
+    try {
+      compiled = await this.#cache.get(bytes, sha256Hex(bytes));
+    } catch (cause) {
+      throw new PluginError(
+        'WITKIT_LOAD_FAILED',
+        name,
+        `\`${path}\` is not a loadable component: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause },
+      );
+    }
+    const world = this.#worldOf(name, compiled, options.world ?? options.manifest?.plugin.world);
+    checkImports({ plugin: name, compiled });
+    const environment = this.#environmentFor(options.manifest);
+    const hostServices = createHostServices({
+      plugin: name,
+      logger: this.#logger,
+      dataDir: resolve(this.#options.dataDir ?? join('.witkit', 'data')),
+      environment,
+      onEvent: (event) => this.events.publish(event),
+      http: {
+        client: this.#http,
+        permissions: options.manifest?.permissions ?? { net: [], deny: { net: [] } },
+        ...(this.#options.httpTimeoutMs === undefined ? {} : { timeoutMs: this.#options.httpTimeoutMs }),
+      },
+      sendRequest: (from, request) => this.#routeRequest(from, request),
+    });
+    return new Plugin({
+      plugin: name,
+      version,
+      path,
+      world,
+      compiled,
+      hostServices,
+      environment,
+      config: options.manifest?.config ?? [],
+      logger: this.#logger,
+      ...(options.manifest ? { manifest: options.manifest } : {}),
+      ...(options.maxInstances === undefined ? {} : { maxInstances: options.maxInstances }),
+      ...(this.#options.queueLimit === undefined ? {} : { queueLimit: this.#options.queueLimit }),
+      ...(this.#options.acquireTimeoutMs === undefined
+        ? {}
+        : { acquireTimeoutMs: this.#options.acquireTimeoutMs }),
+    });
+  }
+
+  #worldOf(name: string, compiled: CompiledComponent, wanted: string | undefined): WorldInfo {
+    if (wanted !== undefined) {
+      const world = findWorld(wanted);
+      if (!world) throw new PluginError('WITKIT_LOAD_FAILED', name, `unknown world \`${wanted}\``);
+      const missing = world.exports.filter((id) => !compiled.exports.includes(id));
+      if (missing.length > 0) {
+        throw new PluginError(
+          'WITKIT_LOAD_FAILED',
+          name,
+          `the component does not implement world \`${world.id}\`: missing export ${missing.map((m) => `\`${m}\``).join(', ')}`,
+        );
+      }
+      return world;
+    }
+    const detected = detectWorld(compiled);
+    if (!detected) {
+      const exported = compiled.exports.filter((e) => e.includes(':'));
+      throw new PluginError(
+        'WITKIT_LOAD_FAILED',
+        name,
+        `the component exports ${exported.map((e) => `\`${e}\``).join(', ') || 'nothing'}, which matches no world of the contracts`,
+      );
+    }
+    return detected;
+  }
+
+  #environmentFor(manifest: PluginManifest | undefined): Record<string, string> {
+    const allowed = manifest?.permissions.env ?? [];
+    const source = this.#options.environment ?? process.env;
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(source)) {
+      if (value === undefined) continue;
+      if (allowed.some((a) => (a.endsWith('*') ? key.startsWith(a.slice(0, -1)) : key === a)))
+        out[key] = value;
+    }
+    return out;
+  }
+
+  #subscribeEventHandler(plugin: Plugin): void {
+    if (!plugin.world.endsWith('/event-plugin@0.1.0')) return;
+    let types: string[];
+    try {
+      types = plugin.callNow(EVENT_HANDLER, 'supportedEvents', []) as string[];
+    } catch (error) {
+      this.#logger.error(
+        { plugin: plugin.name, err: error },
+        'supported-events failed; the plugin gets no events',
+      );
+      return;
+    }
+    const unsubscribers = types.map((type) =>
+      this.events.subscribe(type, async (event) => {
+        if (event.source === plugin.name) return;
+        await plugin.deliver(EVENT_HANDLER, 'onEvent', [
+          {
+            eventType: event.type,
+            payload: event.payload,
+            timestamp: BigInt(event.timestamp),
+            source: event.source,
+          },
+        ]);
+      }),
+    );
+    this.#eventSubscriptions.set(plugin, () => {
+      for (const unsubscribe of unsubscribers) unsubscribe();
+    });
+  }
+
+  #routeRequest(from: string, request: GuestRequest): Uint8Array {
+    const correlationId = randomUUID();
+    const log = this.#logger.child({
+      correlationId,
+      from,
+      to: request.target,
+      messageType: request.messageType,
+    });
+    const target = this.#default(request.target);
+    if (!target) {
+      log.warn('request to an unknown plugin');
+      throw `unknown plugin \`${request.target}\``;
+    }
+    if (!target.world.endsWith('/service-plugin@0.1.0')) {
+      throw `plugin \`${request.target}\` does not answer requests (world \`${target.world}\` has no request-handler)`;
+    }
+    const started = performance.now();
+    try {
+      const answer = target.callNow(REQUEST_HANDLER, 'handleRequest', [
+        { correlationId, source: from, messageType: request.messageType, payload: request.payload },
+      ]) as Uint8Array;
+      const ms = performance.now() - started;
+      // In-thread calls cannot be preempted; an answer later than the caller's timeout is refused.
+      if (ms > request.timeoutMs) {
+        log.warn({ ms, timeoutMs: request.timeoutMs }, 'request answered after its timeout');
+        throw new Error(`no answer within ${request.timeoutMs} ms (took ${Math.round(ms)} ms)`);
+      }
+      log.info({ ms }, 'request answered');
+      return answer;
+    } catch (error) {
+      const reason =
+        isPluginError(error) && error.code === 'WITKIT_PLUGIN_ERROR'
+          ? `\`${request.target}\` answered with an error: ${String(error.payload)}`
+          : (error as Error).message;
+      log.warn({ reason }, 'request failed');
+      throw reason;
+    }
+  }
+
+  #default(name: string): Plugin | undefined {
+    const versions = this.#plugins.get(name);
+    if (!versions || versions.size === 0) return undefined;
+    return [...versions.values()].sort((a, b) => compareSemver(b.version, a.version))[0];
+  }
+
+  /**
+   * A loaded plugin: the given version, else the highest loaded one. With `world`, the
+   * plugin must implement it, and the result is typed by it.
+   *
+   * @throws {PluginError} `WITKIT_PLUGIN_NOT_FOUND`, or `WITKIT_LOAD_FAILED` for a world mismatch
+   */
+  get<W extends WorldName>(name: string, options: { version?: string; world: W }): Plugin<WorldExports[W]>;
+  get(name: string, options?: { version?: string }): Plugin;
+  get(name: string, options: { version?: string; world?: WorldName } = {}): Plugin {
+    const plugin =
+      options.version === undefined ? this.#default(name) : this.#plugins.get(name)?.get(options.version);
+    if (!plugin) {
+      const loaded = [...(this.#plugins.get(name)?.keys() ?? [])];
+      throw new PluginError(
+        'WITKIT_PLUGIN_NOT_FOUND',
+        name,
+        options.version === undefined
+          ? 'no such plugin is loaded'
+          : `version ${options.version} is not loaded${loaded.length ? ` (loaded: ${loaded.join(', ')})` : ''}`,
+      );
+    }
+    if (options.world !== undefined && findWorld(options.world)?.id !== plugin.world) {
+      throw new PluginError(
+        'WITKIT_LOAD_FAILED',
+        name,
+        `implements \`${plugin.world}\`, not \`${options.world}\``,
+      );
+    }
+    return plugin;
+  }
+
+  /** Every loaded plugin version, by name then version. */
+  list(): PluginInfo[] {
+    return [...this.#plugins.values()]
+      .flatMap((versions) => [...versions.values()])
+      .sort((a, b) => a.name.localeCompare(b.name) || compareSemver(a.version, b.version))
+      .map((p) => ({
+        name: p.name,
+        version: p.version,
+        path: p.path,
+        sha256: p.sha256,
+        world: p.world,
+        loadedAt: p.loadedAt,
+        status: p.status,
+      }));
+  }
+
+  /** Plugins that failed to load and are waiting for a retry, with their last error. */
+  failures(): Array<{ name: string; error: unknown; attempts: number }> {
+    return [...this.#failed].map(([name, f]) => ({ name, error: f.error, attempts: f.attempts }));
+  }
+
+  /**
+   * Unloads a plugin version (or every version): it stops taking calls, drains in-flight
+   * calls up to `deadlineMs`, then shuts its instances down.
+   */
+  async unload(
+    name: string,
+    { version, deadlineMs }: { version?: string; deadlineMs?: number } = {},
+  ): Promise<void> {
+    const versions = this.#plugins.get(name);
+    const targets = [...(versions?.values() ?? [])].filter(
+      (p) => version === undefined || p.version === version,
+    );
+    if (targets.length === 0)
+      throw new PluginError('WITKIT_PLUGIN_NOT_FOUND', name, 'no such plugin is loaded');
+    await Promise.all(targets.map((p) => this.#retire(p, deadlineMs)));
+  }
+
+  async #retire(plugin: Plugin, deadlineMs?: number): Promise<void> {
+    this.#plugins.get(plugin.name)?.delete(plugin.version);
+    if (this.#plugins.get(plugin.name)?.size === 0) this.#plugins.delete(plugin.name);
+    this.#eventSubscriptions.get(plugin)?.();
+    this.#eventSubscriptions.delete(plugin);
+    await plugin.shutdown(deadlineMs === undefined ? {} : { deadlineMs });
+    this.#logger.info({ plugin: plugin.name, version: plugin.version }, 'plugin unloaded');
+  }
+
+  /**
+   * Reloads a plugin version from its component file: the new instance is loaded and
+   * initialized first, then swapped in; the old one drains and shuts down. If the new one
+   * fails, the old one keeps serving and the error is thrown.
+   */
+  async reload(
+    name: string,
+    { version, deadlineMs }: { version?: string; deadlineMs?: number } = {},
+  ): Promise<Plugin> {
+    const old = this.get(name, version === undefined ? {} : { version });
+    const source = this.#sources.get(`${old.name}@${old.version}`)!;
+    const fresh = await this.#build(source);
+    // The swap is one map write: a call either got the old plugin or gets the new one.
+    this.#plugins.get(name)?.set(old.version, fresh);
+    this.#eventSubscriptions.get(old)?.();
+    this.#eventSubscriptions.delete(old);
+    this.#subscribeEventHandler(fresh);
+    await old.shutdown(deadlineMs === undefined ? {} : { deadlineMs });
+    this.#logger.info({ plugin: name, version: old.version, sha256: fresh.sha256 }, 'plugin reloaded');
+    return fresh;
+  }
+
+  /**
+   * Checks plugins every `intervalMs`: an errored plugin is probed (its `get-metadata`) and
+   * reloaded when the probe fails; plugins that failed to load are retried. Both back off
+   * exponentially per plugin, up to `maxBackoffMs`.
+   */
+  startHealthChecks({
+    intervalMs = 30_000,
+    maxBackoffMs = 300_000,
+  }: {
+    intervalMs?: number;
+    maxBackoffMs?: number;
+  } = {}): void {
+    this.stopHealthChecks();
+    const backoff = new Map<string, { attempts: number; nextAt: number }>();
+    const tick = async () => {
+      const now = Date.now();
+      for (const plugin of this.list().filter((p) => p.status === 'errored')) {
+        const key = `${plugin.name}@${plugin.version}`;
+        const state = backoff.get(key) ?? { attempts: 0, nextAt: 0 };
+        if (now < state.nextAt) continue;
+        try {
+          const live = this.get(plugin.name, { version: plugin.version });
+          // Every world of the contracts exports `get-metadata` from its first interface.
+          const probe = findWorld(live.world)?.exports[0] ?? '';
+          await live
+            .call(probe, 'getMetadata', [])
+            .catch(() => this.reload(plugin.name, { version: plugin.version }));
+          backoff.delete(key);
+          this.#logger.info({ plugin: plugin.name, version: plugin.version }, 'errored plugin recovered');
+        } catch (error) {
+          state.attempts++;
+          state.nextAt = now + Math.min(maxBackoffMs, 1000 * 2 ** state.attempts);
+          backoff.set(key, state);
+          this.#logger.error(
+            { plugin: plugin.name, err: error, attempts: state.attempts },
+            'recovery failed; backing off',
+          );
+        }
+      }
+      for (const [name, failure] of this.#failed) {
+        if (now < failure.nextAt) continue;
+        try {
+          await this.load(failure.options);
+          this.#logger.info({ plugin: name }, 'plugin loaded after earlier failures');
+        } catch (error) {
+          failure.attempts++;
+          failure.error = error;
+          failure.nextAt = now + Math.min(maxBackoffMs, 1000 * 2 ** failure.attempts);
+        }
+      }
+    };
+    let running = false;
+    this.#healthTimer = setInterval(() => {
+      if (running) return;
+      running = true;
+      tick().finally(() => {
+        running = false;
+      });
+    }, intervalMs);
+    this.#healthTimer.unref();
+  }
+
+  /** Stops the health checks. */
+  stopHealthChecks(): void {
+    clearInterval(this.#healthTimer);
+    this.#healthTimer = undefined;
+  }
+
+  /**
+   * Runs many calls with at most `concurrency` at a time; results come back in the order of
+   * `calls`, each either a value or the error of that call alone.
+   */
+  batch(
+    calls: readonly BatchCall[],
+    { concurrency = 8 }: { concurrency?: number } = {},
+  ): Promise<BatchResult[]> {
+    return pMap(
+      calls,
+      async (c): Promise<BatchResult> => {
+        try {
+          const plugin = this.get(c.plugin, c.version === undefined ? {} : { version: c.version });
+          return { ok: true, value: await plugin.call(c.iface, c.fn, c.args) };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      },
+      { concurrency },
+    );
+  }
+
+  /** Metrics of every loaded plugin version. */
+  metrics(): PluginMetricsSnapshot[] {
+    return this.#all().map((p) => p.metrics.snapshot());
+  }
+
+  /** Latency histograms of every loaded plugin version (for exporters). */
+  latencyHistograms(): Array<{ plugin: string; version: string; histogram: LatencyHistogram }> {
+    return this.#all().map((p) => ({ plugin: p.name, version: p.version, histogram: p.metrics.latency }));
+  }
+
+  #all(): Plugin[] {
+    return [...this.#plugins.values()].flatMap((versions) => [...versions.values()]);
+  }
+
+  /** Publishes an event from the host application itself. */
+  publish(type: string, payload: string, source = 'host'): void {
+    this.events.publish({ type, payload, source, timestamp: Date.now() } satisfies PluginEvent);
+  }
+
+  /**
+   * Shuts the host down: no new loads or calls, in-flight calls drain (up to `deadlineMs`),
+   * pending events are delivered, every plugin's `shutdown` runs.
+   *
+   * @returns whether everything drained before the deadline
+   */
+  async shutdown({ deadlineMs = 10_000 }: { deadlineMs?: number } = {}): Promise<boolean> {
+    this.#closing = true;
+    this.stopHealthChecks();
+    const all = this.#all();
+    for (const plugin of all) plugin.pause();
+    await Promise.race([this.events.idle(), new Promise((r) => setTimeout(r, deadlineMs).unref())]);
+    const results = await Promise.all(all.map((p) => p.shutdown({ deadlineMs })));
+    this.#plugins.clear();
+    await this.#http.close();
+    return results.every(Boolean);
+  }
+}
