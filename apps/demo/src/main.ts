@@ -1,40 +1,46 @@
 // The Quick start demo: a host application that finds every plugin our pipelines built,
-// loads each into its sandbox with the host services, calls it on sample inputs and prints
-// what came back. It grows with the SDK (Rust plugins, hot reload, canary).
-import { readdirSync, readFileSync } from 'node:fs';
+// stages them in a plugin directory with their manifests, starts a PluginHost, calls each
+// plugin on sample inputs, routes events between host and plugins, and prints the metrics.
+// It grows with the SDK (Rust plugins, hot reload, canary).
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isPluginError, type LoadedPlugin, loadPlugin, type PluginEvent } from '@witkit/host';
-import type { WorldExports } from '@witkit/wit-types/host';
+import { isPluginError, PluginHost } from '@witkit/host';
+import { findWorld } from '@witkit/wit-types';
 import { pino } from 'pino';
 import pretty from 'pino-pretty';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
-const pluginRoots = [join(repo, 'plugins-js')];
-const dataDir = join(repo, '.witkit', 'demo-data');
+const pluginRoots = [join(repo, 'plugins-js'), join(repo, 'plugins-rust')];
+const work = join(repo, '.witkit', 'demo');
 
 interface BuildInfo {
   name: string;
   version: string;
   world: string;
-  engine: string;
+  engine?: string;
   size: number;
 }
 
 /** Every built component under the roots, with the build info written beside it. */
-function discover(): { path: string; info: BuildInfo }[] {
+function discoverBuilt(): { path: string; info: BuildInfo }[] {
   const found: { path: string; info: BuildInfo }[] = [];
-  for (const root of pluginRoots) {
+  for (const root of pluginRoots.filter((r) => existsSync(r))) {
     for (const plugin of readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory())) {
       const dist = join(root, plugin.name, 'dist');
-      let entries: string[];
-      try {
-        entries = readdirSync(dist);
-      } catch {
-        continue;
-      }
-      for (const file of entries.filter((f) => f.endsWith('.build.json'))) {
+      if (!existsSync(dist)) continue;
+      for (const file of readdirSync(dist).filter((f) => f.endsWith('.build.json'))) {
         const info = JSON.parse(readFileSync(join(dist, file), 'utf8')) as BuildInfo;
+        // Benchmark kernels and other fixtures target worlds outside the plugin contracts.
+        if (!findWorld(info.world)) continue;
         found.push({ path: join(dist, `${info.name}.wasm`), info });
       }
     }
@@ -42,92 +48,119 @@ function discover(): { path: string; info: BuildInfo }[] {
   return found.sort((a, b) => a.info.name.localeCompare(b.info.name));
 }
 
-const logger = pino(
-  { level: 'info' },
-  pretty({
-    sync: true,
-    ignore: 'pid,hostname,plugin',
-    messageFormat: '{plugin} | {msg}',
-    translateTime: 'HH:MM:ss.l',
-  }),
-);
-const events: PluginEvent[] = [];
+/** Per-plugin manifest extras for the demo: config and permissions. */
+const manifestExtras: Record<string, string> = {
+  'text-transformer': '[config]\ndefault-mode = "title"\n',
+  'event-logger': '[config]\nevents = "user.created, order.placed"\n',
+};
+
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-function demoProcessor(plugin: LoadedPlugin<WorldExports['processor-plugin']>): void {
-  const text = 'Hello, Component Model!\nplugins are sandboxed';
-  for (const mode of ['upper', 'reverse', 'snake', 'title']) {
-    const res = plugin.exports.dataProcessor.process({
-      input: enc.encode(text),
-      contentType: 'text/plain',
-      options: [['mode', mode]],
-    });
-    say(`  process(mode=${mode}) -> ${JSON.stringify(dec.decode(res.output))} (${res.itemsProcessed} lines)`);
-  }
-  say(`  validate("ok") -> ${plugin.exports.dataProcessor.validate(enc.encode('ok'))}`);
-  say(`  validate(<bad utf-8>) -> ${plugin.exports.dataProcessor.validate(new Uint8Array([0xc3, 0x28]))}`);
-  try {
-    plugin.exports.dataProcessor.process({ input: enc.encode('x'), contentType: 'image/png', options: [] });
-  } catch (error) {
-    if (!isPluginError(error)) throw error;
-    say(`  process(image/png) -> ${error.code}: ${String(error.payload)}`);
-  }
-}
-
-function demoEventHandler(plugin: LoadedPlugin<WorldExports['event-plugin']>): void {
-  const supported = plugin.exports.eventHandler.supportedEvents();
-  say(`  supported-events -> ${supported.join(', ')}`);
-  for (const [type, payload] of [
-    ['user.created', '{"id":42,"name":"Ada"}'],
-    ['order.placed', '{"order":"A-17","total":99.5}'],
-    ['user.created', '{"id":43,"name":"Grace"}'],
-  ] as const) {
-    plugin.exports.eventHandler.onEvent({
-      eventType: type,
-      payload,
-      timestamp: BigInt(Date.now()),
-      source: 'demo',
-    });
-  }
-  const store = JSON.parse(readFileSync(join(dataDir, plugin.name, 'config.json'), 'utf8')) as Record<
-    string,
-    string
-  >;
-  say(`  config store of ${plugin.name} now holds ${JSON.stringify(store)}`);
-}
-
 async function main(): Promise<void> {
-  const plugins = discover();
-  if (plugins.length === 0) {
+  const built = discoverBuilt();
+  if (built.length === 0) {
     say('no built plugins found; run `pnpm build` first');
     process.exitCode = 1;
     return;
   }
-  say(`witkit demo: ${plugins.length} plugins found\n`);
-  for (const { path, info } of plugins) {
-    say(
-      `== ${info.name}@${info.version} (${info.world}, ${info.engine}, ${(info.size / 1024).toFixed(0)} KiB)`,
+  // Stage a plugin directory the way a deployment would lay it out: one folder per plugin.
+  const pluginDir = join(work, 'plugins');
+  rmSync(pluginDir, { recursive: true, force: true });
+  for (const { path, info } of built) {
+    const dir = join(pluginDir, info.name);
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(path, join(dir, `${info.name}.wasm`));
+    writeFileSync(
+      join(dir, 'plugin.toml'),
+      `[plugin]\nname = "${info.name}"\nversion = "${info.version}"\nentrypoint = "${info.name}.wasm"\n${manifestExtras[info.name] ?? ''}`,
     );
-    const started = performance.now();
-    const world = info.world.replace(/^.*\/|@.*$/g, '');
-    const plugin = await loadPlugin(path, {
-      logger,
-      dataDir,
-      onEvent: (e) => events.push(e),
-      world: world as never,
-    });
-    say(
-      `  loaded in ${(performance.now() - started).toFixed(0)} ms${plugin.fromCache ? ' (transpiled glue from cache)' : ''}`,
-    );
-    if (world === 'processor-plugin') demoProcessor(plugin as LoadedPlugin<WorldExports['processor-plugin']>);
-    else if (world === 'event-plugin') demoEventHandler(plugin as LoadedPlugin<WorldExports['event-plugin']>);
-    else say(`  (no sample inputs for world ${world} yet)`);
-    plugin.shutdown();
-    say();
   }
-  say(`events emitted by plugins: ${events.length}`);
+
+  const logger = pino(
+    { level: 'info' },
+    pretty({
+      sync: true,
+      ignore: 'pid,hostname,plugin,version,world,sha256',
+      messageFormat: '{plugin} | {msg}',
+      translateTime: 'HH:MM:ss.l',
+    }),
+  );
+  const host = new PluginHost({ pluginDir, dataDir: join(work, 'data'), logger });
+  const started = performance.now();
+  const { loaded, failed } = await host.start();
+  say(
+    `\nwitkit demo: ${loaded.length} plugins loaded in ${(performance.now() - started).toFixed(0)} ms, ${failed.length} failed`,
+  );
+  for (const p of host.list()) {
+    const info = built.find((b) => b.info.name === p.name)?.info;
+    say(
+      `  ${p.name}@${p.version}  ${p.world}  ${info?.engine ?? 'rust'}  ${((info?.size ?? 0) / 1024).toFixed(0)} KiB  ${p.status}`,
+    );
+  }
+
+  for (const p of host.list().filter((p) => p.world.endsWith('/processor-plugin@0.1.0'))) {
+    say(`\n== ${p.name}`);
+    const plugin = host.get(p.name, { world: 'processor-plugin' });
+    const text = 'Hello, Component Model!\nplugins are sandboxed';
+    for (const mode of ['upper', 'reverse', 'snake', 'title']) {
+      try {
+        const res = await plugin.exports.dataProcessor.process({
+          input: enc.encode(text),
+          contentType: 'text/plain',
+          options: [['mode', mode]],
+        });
+        say(
+          `  process(mode=${mode}) -> ${JSON.stringify(dec.decode(res.output))} (${res.itemsProcessed} lines)`,
+        );
+      } catch (error) {
+        if (!isPluginError(error)) throw error;
+        say(`  process(mode=${mode}) -> ${error.code}: ${String(error.payload ?? error.message)}`);
+      }
+    }
+    say(
+      `  validate(<bad utf-8>) -> ${await plugin.exports.dataProcessor.validate(new Uint8Array([0xc3, 0x28]))}`,
+    );
+  }
+
+  say('\n== events: the host publishes, event-handler plugins that subscribed receive');
+  host.events.subscribe('*', (e) => {
+    say(`  host saw ${e.type} from ${e.source}`);
+  });
+  host.publish('user.created', '{"id":42,"name":"Ada"}');
+  host.publish('order.placed', '{"order":"A-17","total":99.5}');
+  host.publish('user.deleted', '{"id":7}');
+  await host.events.idle();
+
+  say('\n== batch: 12 calls, at most 4 at a time, results in order');
+  const results = await host.batch(
+    Array.from({ length: 12 }, (_, i) => ({
+      plugin: 'text-transformer',
+      iface: 'dataProcessor',
+      fn: 'process',
+      args: [
+        {
+          input: enc.encode(`item ${i}`),
+          contentType: 'text/plain',
+          options: [['mode', i === 5 ? 'bogus' : 'kebab']],
+        },
+      ],
+    })),
+    { concurrency: 4 },
+  );
+  say(
+    `  ${results.map((r) => (r.ok ? dec.decode((r.value as { output: Uint8Array }).output) : 'error')).join(', ')}`,
+  );
+
+  say('\n== metrics');
+  for (const m of host.metrics()) {
+    say(
+      `  ${m.plugin}@${m.version}: ${m.calls} calls, ${m.errors} errors, p50 ${(m.latencyMs.p50 * 1000).toFixed(0)} us, ` +
+        `p99 ${(m.latencyMs.p99 * 1000).toFixed(0)} us, instances ${m.instances.idle} idle / ${m.instances.created} created`,
+    );
+  }
+  await host.shutdown();
 }
 
 await main();
