@@ -37,14 +37,18 @@ echo "node $(node --version) at $(command -v node)"
 echo "pnpm $(pnpm --version)"
 
 step "Rust wasm toolchain"
-if [ -x /usr/bin/rustc ] && [ -d "$(/usr/bin/rustc --print sysroot)/lib/rustlib/wasm32-wasi" ]; then
-  echo "$(/usr/bin/rustc --version) with wasm32-wasi"
+# rustc/cargo with the wasm32-wasi std, plus the crates Rust plugins use, as Debian source
+# packages under /usr/share/cargo/registry (the pipeline builds offline against them).
+rust_apt="rustc cargo libstd-rust-dev-wasm32 librust-image-dev librust-serde-json-dev librust-serde-derive-dev"
+if [ -x /usr/bin/rustc ] && [ -d "$(/usr/bin/rustc --print sysroot)/lib/rustlib/wasm32-wasi" ] \
+  && dpkg -s $rust_apt >/dev/null 2>&1; then
+  echo "$(/usr/bin/rustc --version) with wasm32-wasi; crates: image, serde_json, serde_derive"
 elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rustc cargo libstd-rust-dev-wasm32 >/dev/null
-  echo "installed $(/usr/bin/rustc --version) with wasm32-wasi"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $rust_apt >/dev/null
+  echo "installed $(/usr/bin/rustc --version) with wasm32-wasi; crates: image, serde_json, serde_derive"
 else
-  echo "warning: no Rust wasm toolchain; Rust plugins will not build. Fix: apt-get install -y rustc cargo libstd-rust-dev-wasm32" >&2
+  echo "warning: no Rust wasm toolchain; Rust plugins will not build. Fix: apt-get install -y $rust_apt" >&2
 fi
 
 step "dependencies"

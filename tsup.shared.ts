@@ -1,8 +1,11 @@
 // The build every publishable package uses: ESM with declarations, for Node 22+.
 import { defineConfig, type Options } from 'tsup';
 
-/** tsup config for a package whose public entry points are `entry` (default: src/index.ts). */
-export function packageBuild(entry: string[] = ['src/index.ts']): Options {
+/**
+ * tsup config for a package whose entry points are `entry` (default: src/index.ts); an
+ * object maps output names to sources, for files loaded by path at run time (workers).
+ */
+export function packageBuild(entry: string[] | Record<string, string> = ['src/index.ts']): Options {
   return defineConfig({
     entry,
     format: ['esm'],

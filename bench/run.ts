@@ -1,9 +1,15 @@
 // Runs the benchmark suites named on the command line (default: all) and writes
 // bench/results/<suite>.json plus a readable table.
-import { report } from './lib/measure.ts';
+import { type BenchResult, report } from './lib/measure.ts';
+import { callPathSuite } from './suites/call-path.ts';
 import { enginesSuite } from './suites/engines.ts';
+import { loadSuite } from './suites/load.ts';
 
-const suites: Record<string, () => Promise<Parameters<typeof report>[1]>> = { engines: enginesSuite };
+const suites: Record<string, () => Promise<BenchResult[]>> = {
+  'call-path': callPathSuite,
+  load: loadSuite,
+  engines: enginesSuite,
+};
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(suites)) {
   if (wanted.length > 0 && !wanted.includes(name)) continue;

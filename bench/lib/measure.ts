@@ -54,14 +54,34 @@ export function report(suite: string, results: BenchResult[]): string {
         ? `${(ns / 1e3).toFixed(2)} us`
         : `${ns.toFixed(0)} ns`;
   const rows = results.map(
-    (r) =>
-      `| ${r.name} | ${fmt(r.medianNs)} | ${fmt(r.p99Ns)} | ${r.samples} | ${r.ratio.toFixed(2)}x ${r.baseline} |`,
+    (r) => `| ${r.name} | ${fmt(r.medianNs)} | ${fmt(r.p99Ns)} | ${r.samples} | ${r.ratio.toFixed(2)}x |`,
   );
-  return [
+  const baselines = [...new Set(results.map((r) => `\`${r.baseline}\``))].join(', ');
+  const table = [
     `### ${suite} (${machine})`,
     '',
     '| name | median | p99 | samples | ratio |',
     '|---|---|---|---|---|',
     ...rows,
+    '',
+    `Ratios: medians against ${baselines}, in the same run.`,
   ].join('\n');
+  writeFileSync(join(dir, `${suite}.md`), `${table}\n`);
+  return table;
+}
+
+/** Like {@link measure}, for an async call: each call is awaited before the next starts. */
+export async function measureAsync(
+  fn: () => Promise<unknown>,
+  { samples = 200, batch = 100, warmup = 2000 } = {},
+): Promise<{ medianNs: number; p99Ns: number; samples: number }> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const perCall: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) await fn();
+    perCall.push(Number(process.hrtime.bigint() - start) / batch);
+  }
+  perCall.sort((a, b) => a - b);
+  return { medianNs: quantile(perCall, 0.5), p99Ns: quantile(perCall, 0.99), samples };
 }

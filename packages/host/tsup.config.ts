@@ -1,3 +1,8 @@
 import { packageBuild } from '../../tsup.shared.js';
 
-export default packageBuild(['src/index.ts', 'src/http-worker.ts']);
+// Workers are loaded by path next to the bundle: dist/http-worker.js, dist/plugin-worker.js.
+export default packageBuild({
+  index: 'src/index.ts',
+  'http-worker': 'src/http-worker.ts',
+  'plugin-worker': 'src/isolation/plugin-worker.ts',
+});

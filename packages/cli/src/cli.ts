@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
+import { isBindgenError } from '@witkit/bindgen-rust';
 import { isBuildError } from '@witkit/build';
+import { isWitError } from '@witkit/wit';
 import { Command } from 'commander';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -46,6 +48,35 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       await runBuild(dirs, io.out);
     });
 
+  const wit = program.command('wit').description('work with WIT packages');
+  wit
+    .command('resolve')
+    .description('resolve a WIT folder or file and print its packages, worlds, interfaces and functions')
+    .argument('<path>', 'a WIT folder (with deps/) or a .wit file')
+    .option('--world <world>', 'print only this world, with its interfaces in full')
+    .option('--json', 'print JSON instead of an outline')
+    .action(async (path: string, opts: { world?: string; json?: boolean }) => {
+      const { runWitResolve } = await import('./commands/wit-resolve.js');
+      await runWitResolve(path, { world: opts.world, json: opts.json === true }, io);
+    });
+
+  const bindgen = program.command('bindgen').description('generate bindings for a WIT world');
+  bindgen
+    .command('rust')
+    .description('write one dependency-free Rust file with the bindings of a world')
+    .argument('<path>', 'a WIT folder (with deps/) or a .wit file')
+    .requiredOption('--world <world>', 'the world to generate bindings for')
+    .requiredOption('--out <file>', 'the Rust file to write (atomically)')
+    .option('--with <tool>', 'generator: `witkit` (default) or `wit-bindgen` (a binary on PATH)')
+    .action(async (path: string, opts: { world: string; out: string; with?: string }) => {
+      const { runBindgenRust } = await import('./commands/bindgen.js');
+      await runBindgenRust(
+        path,
+        { world: opts.world, out: opts.out, with: opts.with as 'witkit' | 'wit-bindgen' | undefined },
+        io,
+      );
+    });
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
@@ -54,7 +85,11 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     if (typeof code === 'string' && code.startsWith('commander.')) {
       return code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : 2;
     }
-    if (isBuildError(error)) {
+    if (isWitError(error)) {
+      io.err(`error[${error.code}]: ${error.formatted}`);
+      return 1;
+    }
+    if (isBuildError(error) || isBindgenError(error)) {
       io.err(`error[${error.code}]: ${error.message}`);
       return 1;
     }

@@ -5,13 +5,25 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { capMemories, definedMemories, splitMemoryBudget } from '@witkit/security';
 import { LRUCache } from 'lru-cache';
+import { bindFastExports, type FastExportPlan, planFastExports } from './fast-path.js';
 
 /** The `instantiate` function of jco's glue in sync instantiation mode. */
 type InstantiateFn = (
   getCoreModule: (path: string) => WebAssembly.Module,
   imports: Record<string, unknown>,
+  instantiateCore: (module: WebAssembly.Module, imports: WebAssembly.Imports) => WebAssembly.Instance,
 ) => Record<string, unknown>;
+
+/** One instance of a component: jco's exports, and the lean functions for the exports that have one. */
+export interface ComponentInstance {
+  readonly exports: Record<string, unknown>;
+  /** Bytes its linear memories take now, all core modules together. */
+  memoryBytes(): number;
+  /** Lean functions by jco's interface key (`''` for world functions) and function name. */
+  readonly fast: ReadonlyMap<string, ReadonlyMap<string, (...args: unknown[]) => unknown>>;
+}
 
 /**
  * A component ready to instantiate: its glue imported and its core modules compiled, shared by
@@ -27,8 +39,14 @@ export interface CompiledComponent {
   readonly exports: readonly string[];
   /** Whether the glue came from the disk cache rather than a fresh transpile. */
   readonly fromDiskCache: boolean;
+  /** Exports served by the lean path instead of jco's glue. */
+  readonly fastExports: readonly FastExportPlan[];
+  /** The cap on all linear memories of an instance together, when one was set. */
+  readonly memoryLimitBytes: number | undefined;
+  /** What it is made of, for instantiating it in a worker thread. */
+  readonly parts: CompiledParts;
   /** Creates a fresh instance with `imports`. */
-  instantiate(imports: Record<string, unknown>): Record<string, unknown>;
+  instantiate(imports: Record<string, unknown>): ComponentInstance;
 }
 
 /** Options of {@link ComponentCache}. */
@@ -111,7 +129,12 @@ async function transpileInto(dir: string, bytes: Uint8Array): Promise<CacheMeta>
   return meta;
 }
 
-async function compile(bytes: Uint8Array, sha256: string, cacheDir: string): Promise<CompiledComponent> {
+async function compile(
+  bytes: Uint8Array,
+  sha256: string,
+  cacheDir: string,
+  memoryLimitBytes: number | undefined,
+): Promise<CompiledComponent> {
   const dir = join(cacheDir, `${sha256}-${transpileCacheVersion}`);
   const fromDiskCache = existsSync(join(dir, META));
   let meta: CacheMeta;
@@ -121,24 +144,92 @@ async function compile(bytes: Uint8Array, sha256: string, cacheDir: string): Pro
     await mkdir(cacheDir, { recursive: true });
     meta = await transpileInto(dir, bytes);
   }
-  const glue = (await import(pathToFileURL(join(dir, GLUE)).href)) as { instantiate: InstantiateFn };
   // Compile every core module up front, so instantiation never waits.
-  const modules = new Map<string, WebAssembly.Module>();
   const names = (await readdir(dir)).filter((f) => f.endsWith('.wasm'));
-  await Promise.all(
-    names.map(async (name) => modules.set(name, await WebAssembly.compile(await readFile(join(dir, name))))),
+  const raw = await Promise.all(names.map((name) => readFile(join(dir, name))));
+  // The engine enforces the memory limit: each module's memories get a declared maximum,
+  // and the maxima of all modules together stay within the limit.
+  const caps =
+    memoryLimitBytes === undefined
+      ? undefined
+      : splitMemoryBudget(
+          raw.map((b) => definedMemories(b)),
+          memoryLimitBytes,
+        );
+  const modules = await Promise.all(
+    names.map(
+      async (name, i) =>
+        [
+          name,
+          await WebAssembly.compile(
+            (caps ? capMemories(raw[i]!, caps[i]!) : raw[i]!) as Uint8Array<ArrayBuffer>,
+          ),
+        ] as const,
+    ),
   );
+  return assembleCompiled({
+    sha256,
+    glueUrl: pathToFileURL(join(dir, GLUE)).href,
+    modules,
+    imports: meta.imports,
+    exports: meta.exports,
+    fastExports: await planFastExports(bytes),
+    memoryLimitBytes,
+    fromDiskCache,
+  });
+}
+
+/**
+ * Everything a compiled component is made of, in a form `postMessage` can carry to a worker
+ * thread (compiled `WebAssembly.Module`s clone within a process without recompiling).
+ */
+export interface CompiledParts {
+  readonly sha256: string;
+  /** The transpiled glue module, by file URL. */
+  readonly glueUrl: string;
+  /** Compiled core modules by the file name the glue asks for. */
+  readonly modules: ReadonlyArray<readonly [string, WebAssembly.Module]>;
+  readonly imports: readonly string[];
+  readonly exports: readonly string[];
+  readonly fastExports: readonly FastExportPlan[];
+  readonly memoryLimitBytes: number | undefined;
+  readonly fromDiskCache: boolean;
+}
+
+/** Rebuilds a {@link CompiledComponent} from its parts (here, or in a worker thread). */
+export async function assembleCompiled(parts: CompiledParts): Promise<CompiledComponent> {
+  const glue = (await import(parts.glueUrl)) as { instantiate: InstantiateFn };
+  const modules = new Map(parts.modules);
   const getCoreModule = (path: string): WebAssembly.Module => {
     const module = modules.get(path);
     if (!module) throw new Error(`transpiled glue asked for unknown core module \`${path}\``);
     return module;
   };
+  const { fastExports } = parts;
   return {
-    sha256,
-    imports: meta.imports,
-    exports: meta.exports,
-    fromDiskCache,
-    instantiate: (imports) => glue.instantiate(getCoreModule, imports),
+    sha256: parts.sha256,
+    imports: parts.imports,
+    exports: parts.exports,
+    fromDiskCache: parts.fromDiskCache,
+    fastExports,
+    memoryLimitBytes: parts.memoryLimitBytes,
+    parts,
+    instantiate: (imports) => {
+      const cores: WebAssembly.Instance[] = [];
+      const exports = glue.instantiate(getCoreModule, imports, (module, coreImports) => {
+        const instance = new WebAssembly.Instance(module, coreImports);
+        cores.push(instance);
+        return instance;
+      });
+      const memories = cores.flatMap((c) =>
+        Object.values(c.exports).filter((e): e is WebAssembly.Memory => e instanceof WebAssembly.Memory),
+      );
+      return {
+        exports,
+        fast: fastExports.length > 0 ? bindFastExports(fastExports, cores) : new Map(),
+        memoryBytes: () => [...new Set(memories)].reduce((n, m) => n + m.buffer.byteLength, 0),
+      };
+    },
   };
 }
 
@@ -165,19 +256,23 @@ export class ComponentCache {
     return this.#memory.size;
   }
 
-  /** Whether the component with this sha256 is compiled in memory (or being compiled). */
-  has(sha256: string): boolean {
-    return this.#memory.has(sha256);
+  /** Whether the component with this sha256 (and memory limit) is compiled in memory, or being compiled. */
+  has(sha256: string, memoryLimitBytes?: number): boolean {
+    return this.#memory.has(memoryLimitBytes === undefined ? sha256 : `${sha256}:${memoryLimitBytes}`);
   }
 
-  /** The compiled form of `bytes`, from memory, from disk, or freshly transpiled and compiled. */
-  get(bytes: Uint8Array, sha256 = sha256Hex(bytes)): Promise<CompiledComponent> {
-    let entry = this.#memory.get(sha256);
+  /**
+   * The compiled form of `bytes`, from memory, from disk, or freshly transpiled and compiled.
+   * With `memoryLimitBytes`, every instance's linear memories together are capped at it.
+   */
+  get(bytes: Uint8Array, sha256 = sha256Hex(bytes), memoryLimitBytes?: number): Promise<CompiledComponent> {
+    const key = memoryLimitBytes === undefined ? sha256 : `${sha256}:${memoryLimitBytes}`;
+    let entry = this.#memory.get(key);
     if (!entry) {
-      entry = compile(bytes, sha256, this.#cacheDir);
+      entry = compile(bytes, sha256, this.#cacheDir, memoryLimitBytes);
       // A failed compile must not stay cached: the next call tries again.
-      entry.catch(() => this.#memory.delete(sha256));
-      this.#memory.set(sha256, entry);
+      entry.catch(() => this.#memory.delete(key));
+      this.#memory.set(key, entry);
     }
     return entry;
   }

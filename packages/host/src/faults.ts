@@ -49,3 +49,29 @@ export function classifyCallError(plugin: string, fn: string, error: unknown): C
     ),
   };
 }
+
+/**
+ * Like {@link classifyCallError}, and a trap near the instance's memory cap is reported as
+ * `WITKIT_MEMORY_LIMIT_EXCEEDED`: a grow the engine refused surfaces as an allocator's abort
+ * or an out-of-bounds access, not as a memory error.
+ */
+export function classifyWithLimits(
+  plugin: string,
+  fn: string,
+  error: unknown,
+  memory: { used: () => number; limit: number | undefined },
+): CallFailure {
+  const failure = classifyCallError(plugin, fn, error);
+  if (failure.kind !== 'trap' || memory.limit === undefined || memory.used() < memory.limit * 0.9)
+    return failure;
+  const used = (memory.used() / 2 ** 20).toFixed(1);
+  return {
+    kind: 'trap',
+    error: new PluginError(
+      'WITKIT_MEMORY_LIMIT_EXCEEDED',
+      plugin,
+      `\`${fn}\` ran out of memory: its instance uses ${used} MiB of its ${(memory.limit / 2 ** 20).toFixed(0)} MiB limit; raise \`memory\` in plugin.toml or use less`,
+      { cause: error },
+    ),
+  };
+}

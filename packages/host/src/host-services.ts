@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { isNetAllowed, type NetGrant } from '@witkit/security';
 import type { Logger as PinoLogger } from 'pino';
 import { FileConfigStore } from './config-store.js';
-import type { SyncHttp } from './sync-http.js';
+import type { HttpJob, HttpOutcome } from './sync-http.js';
 
 /** Log levels of the WIT `log-level` enum. */
 export type GuestLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -30,8 +30,11 @@ export interface GuestRequest {
 
 /** Outbound HTTP settings of one plugin. */
 export interface HttpPolicy {
-  /** The shared synchronous HTTP bridge. */
-  readonly client: SyncHttp;
+  /**
+   * Performs requests: synchronously for plugins in the host's thread (a `SyncHttp`), or
+   * asynchronously for plugins in workers, whose calls the host answers while it awaits.
+   */
+  readonly client: { request(job: HttpJob): HttpOutcome | Promise<HttpOutcome> };
   /** Grants and deny rules from the plugin's manifest; without a grant, nothing is reachable. */
   readonly permissions: {
     readonly net: readonly NetGrant[];
@@ -61,7 +64,7 @@ export interface HostServicesContext {
    * Delivers a request to another plugin and returns its answer; throws a string saying why
    * there is none. Absent when the plugin runs outside a {@link PluginHost}.
    */
-  readonly sendRequest?: (from: string, request: GuestRequest) => Uint8Array;
+  readonly sendRequest?: (from: string, request: GuestRequest) => Uint8Array | Promise<Uint8Array>;
 }
 
 /**
@@ -130,8 +133,11 @@ export function createHostServices(ctx: HostServicesContext) {
       timeoutMs: policy.timeoutMs ?? 10_000,
       maxBodyBytes: policy.maxBodyBytes ?? 16 * 1024 * 1024,
     });
-    if (!outcome.ok) throw `${method} ${target.href} failed: ${outcome.error}`;
-    return { status: outcome.status, headers: outcome.headers, body: outcome.body };
+    const finish = (o: HttpOutcome) => {
+      if (!o.ok) throw `${method} ${target.href} failed: ${o.error}`;
+      return { status: o.status, headers: o.headers, body: o.body };
+    };
+    return outcome instanceof Promise ? outcome.then(finish) : finish(outcome);
   }
 
   class HttpClient {
@@ -154,7 +160,7 @@ export function createHostServices(ctx: HostServicesContext) {
       mkdirSync(dir, { recursive: true });
       return dir;
     },
-    sendRequest(req: GuestRequest): Uint8Array {
+    sendRequest(req: GuestRequest): Uint8Array | Promise<Uint8Array> {
       if (!ctx.sendRequest)
         throw 'requests to other plugins need a PluginHost; this plugin was loaded on its own';
       return ctx.sendRequest(ctx.plugin, req);

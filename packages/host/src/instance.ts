@@ -1,10 +1,31 @@
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
+import { createFilesystemSandbox, type FsGrant, type FsViolation } from '@witkit/security';
 import type { CompiledComponent } from './component-cache.js';
 import { PluginError } from './errors.js';
 import { classifyCallError } from './faults.js';
 
 /** jco's export object of one instance: interfaces by id and by short name, each an object of functions. */
 export type RawExports = Record<string, unknown>;
+
+/** A callable export function. */
+export type ExportFn = (...args: unknown[]) => unknown;
+
+/** One live instance of a plugin. */
+export interface PluginInstance {
+  /** jco's exports (used for the plugin's lifecycle calls). */
+  readonly raw: RawExports;
+  /**
+   * The functions calls go to, by jco's interface key (`''` for functions of the world) and
+   * function name: the lean path where there is one, jco's glue otherwise.
+   */
+  readonly functions: ReadonlyMap<string, ReadonlyMap<string, ExportFn>>;
+  /** Exports served by the lean path, as `fn` (world functions) or `iface.fn`. */
+  readonly lean: readonly string[];
+  /** Bytes its linear memories take now. */
+  memoryBytes(): number;
+  /** Releases what the instance holds outside wasm (its preopened directories). */
+  dispose(): void;
+}
 
 /** The import id under which jco expects the host services. */
 export const hostServicesImport = 'witkit:host-api/host-services';
@@ -28,6 +49,12 @@ export interface InstanceSpec {
   readonly environment: Readonly<Record<string, string>>;
   /** Passed to `initialize`. */
   readonly config: ReadonlyArray<readonly [string, string]>;
+  /** Whether calls may take the lean path. @default true */
+  readonly fastPath?: boolean;
+  /** Filesystem grants and deny rules of the manifest; without grants the plugin sees no files. */
+  readonly filesystem?: { readonly grants: readonly FsGrant[]; readonly deny: readonly FsGrant[] };
+  /** Receives every filesystem request the sandbox refused. */
+  readonly onViolation?: (violation: FsViolation) => void;
 }
 
 /**
@@ -35,9 +62,12 @@ export interface InstanceSpec {
  *
  * @throws {PluginError} `WITKIT_UNKNOWN_IMPORT` naming the missing interfaces
  */
+let provided: Set<string> | undefined;
+
 export function checkImports(spec: Pick<InstanceSpec, 'plugin' | 'compiled'>): void {
-  const provided = new Set([...Object.keys(new WASIShim().getImportObject()), hostServicesImport]);
-  const unknown = spec.compiled.imports.filter((i) => !provided.has(i));
+  provided ??= new Set([...Object.keys(new WASIShim().getImportObject()), hostServicesImport]);
+  const known = provided;
+  const unknown = spec.compiled.imports.filter((i) => !known.has(i));
   if (unknown.length > 0) {
     throw new PluginError(
       'WITKIT_UNKNOWN_IMPORT',
@@ -53,14 +83,34 @@ export function checkImports(spec: Pick<InstanceSpec, 'plugin' | 'compiled'>): v
  *
  * @throws {PluginError} `WITKIT_LOAD_FAILED` when instantiation fails, `WITKIT_INIT_FAILED` when `initialize` does
  */
-export function createInstance(spec: InstanceSpec): RawExports {
+export function createInstance(spec: InstanceSpec): PluginInstance {
   const wasi = new WASIShim({
     sandbox: { preopens: {}, env: { ...spec.environment }, args: [spec.plugin], enableNetwork: false },
   });
+  // Files only through the sandbox: preopens for the manifest's grants, enforced per request.
+  const fs = spec.filesystem?.grants.length
+    ? createFilesystemSandbox({
+        plugin: spec.plugin,
+        grants: spec.filesystem.grants,
+        deny: spec.filesystem.deny,
+        ...(spec.onViolation ? { onViolation: spec.onViolation } : {}),
+      })
+    : undefined;
   let raw: RawExports;
+  let fast: ReadonlyMap<string, ReadonlyMap<string, ExportFn>>;
+  let memoryBytes: () => number;
   try {
-    raw = spec.compiled.instantiate({ ...wasi.getImportObject(), [hostServicesImport]: spec.hostServices });
+    ({
+      exports: raw,
+      fast,
+      memoryBytes,
+    } = spec.compiled.instantiate({
+      ...wasi.getImportObject(),
+      ...fs?.importObject(),
+      [hostServicesImport]: spec.hostServices,
+    }));
   } catch (cause) {
+    fs?.dispose();
     throw new PluginError(
       'WITKIT_LOAD_FAILED',
       spec.plugin,
@@ -71,6 +121,7 @@ export function createInstance(spec: InstanceSpec): RawExports {
   try {
     lifecycleOf(raw)?.initialize?.(spec.config.map(([k, v]) => [k, v]));
   } catch (cause) {
+    fs?.dispose();
     const failure = classifyCallError(spec.plugin, 'initialize', cause);
     throw new PluginError(
       'WITKIT_INIT_FAILED',
@@ -81,7 +132,38 @@ export function createInstance(spec: InstanceSpec): RawExports {
       },
     );
   }
-  return raw;
+  return {
+    raw,
+    memoryBytes,
+    dispose: () => fs?.dispose(),
+    ...callableFunctions(raw, spec.fastPath === false ? new Map() : fast),
+  };
+}
+
+function callableFunctions(
+  raw: RawExports,
+  fast: ReadonlyMap<string, ReadonlyMap<string, ExportFn>>,
+): { functions: Map<string, Map<string, ExportFn>>; lean: string[] } {
+  const functions = new Map<string, Map<string, ExportFn>>([['', new Map()]]);
+  const lean = new Set<string>();
+  const pick = (key: string, fn: string, glue: ExportFn): ExportFn => {
+    const leanFn = fast.get(key)?.get(fn);
+    // jco exposes each interface under its id and its short name; report the short one.
+    if (leanFn && !key.includes(':')) lean.add(key ? `${key}.${fn}` : fn);
+    return leanFn ?? glue;
+  };
+  for (const [key, value] of Object.entries(raw)) {
+    if (typeof value === 'function') {
+      functions.get('')!.set(key, pick('', key, value as ExportFn));
+    } else if (typeof value === 'object' && value !== null) {
+      const fns = new Map<string, ExportFn>();
+      for (const [fn, member] of Object.entries(value)) {
+        if (typeof member === 'function') fns.set(fn, pick(key, fn, member as ExportFn));
+      }
+      functions.set(key, fns);
+    }
+  }
+  return { functions, lean: [...lean] };
 }
 
 /** Runs the plugin's `shutdown` if its world has one; failures are reported, not thrown. */

@@ -1,13 +1,20 @@
-import { readFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { findWorld } from '@witkit/wit-types';
 import type { WorldExports } from '@witkit/wit-types/host';
 import { type Logger as PinoLogger, pino } from 'pino';
-import { ComponentCache, sha256Hex } from './component-cache.js';
+import { ComponentCache } from './component-cache.js';
+import { compileComponentFile, worldOfComponent } from './component-checks.js';
 import { PluginError } from './errors.js';
 import { classifyCallError } from './faults.js';
 import { createHostServices, type PluginEvent } from './host-services.js';
-import { checkImports, createInstance, type RawExports, shutdownInstance } from './instance.js';
+import {
+  checkImports,
+  createInstance,
+  type ExportFn,
+  type PluginInstance,
+  type RawExports,
+  shutdownInstance,
+} from './instance.js';
 import type { PluginStatus } from './plugin.js';
 
 /** Names of the worlds a plugin can target. */
@@ -75,13 +82,7 @@ export async function loadPlugin<W extends WorldName>(
 ): Promise<LoadedPlugin<WorldExports[W]>> {
   const file = resolve(path);
   const name = options.name ?? basename(file, extname(file));
-  const bytes = await readFile(file).catch((cause: NodeJS.ErrnoException) => {
-    throw cause.code === 'ENOENT'
-      ? new PluginError('WITKIT_PLUGIN_NOT_FOUND', name, `no component at \`${file}\``, { cause })
-      : new PluginError('WITKIT_LOAD_FAILED', name, `cannot read \`${file}\`: ${cause.message}`, { cause });
-  });
-  const world = options.world === undefined ? undefined : findWorld(options.world);
-  if (options.world !== undefined && !world) {
+  if (options.world !== undefined && !findWorld(options.world)) {
     throw new PluginError('WITKIT_LOAD_FAILED', name, `unknown world \`${options.world}\``);
   }
   const cacheKey = options.cacheDir ?? '';
@@ -90,30 +91,12 @@ export async function loadPlugin<W extends WorldName>(
     cache = new ComponentCache(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir });
     caches.set(cacheKey, cache);
   }
-  const sha256 = sha256Hex(bytes);
-  const inMemory = cache.has(sha256);
-  const compiled = await cache.get(bytes, sha256).catch((cause: unknown) => {
-    throw new PluginError(
-      'WITKIT_LOAD_FAILED',
-      name,
-      `\`${file}\` is not a loadable component: ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause },
-    );
-  });
-  if (world) {
-    const missing = world.exports.filter((id) => !compiled.exports.includes(id));
-    if (missing.length > 0) {
-      throw new PluginError(
-        'WITKIT_LOAD_FAILED',
-        name,
-        `the component does not implement world \`${world.id}\`: missing export ${missing.map((m) => `\`${m}\``).join(', ')}`,
-      );
-    }
-  }
+  const { compiled, wasInMemory } = await compileComponentFile(cache, name, file);
+  const world = options.world === undefined ? undefined : worldOfComponent(name, compiled, options.world);
   checkImports({ plugin: name, compiled });
   const logger = options.logger ?? pino();
   const environment = options.environment ?? {};
-  const raw = createInstance({
+  const instance = createInstance({
     plugin: name,
     compiled,
     environment,
@@ -127,7 +110,7 @@ export async function loadPlugin<W extends WorldName>(
     }),
   });
   let status: PluginStatus = 'ready';
-  const exports = wrapExports(name, raw, () => {
+  const exports = wrapExports(name, instance.functions, () => {
     status = 'errored';
   });
   return {
@@ -136,7 +119,7 @@ export async function loadPlugin<W extends WorldName>(
     sha256: compiled.sha256,
     world: world?.id,
     loadedAt: new Date(),
-    fromCache: inMemory || compiled.fromDiskCache,
+    fromCache: wasInMemory || compiled.fromDiskCache,
     exports: exports as unknown as WorldExports[W],
     get status() {
       return status;
@@ -144,35 +127,39 @@ export async function loadPlugin<W extends WorldName>(
     shutdown() {
       if (status === 'uninitialized') return;
       status = 'uninitialized';
-      shutdownInstance(raw, (error) => logger.warn({ plugin: name, err: error }, 'plugin shutdown failed'));
+      shutdownInstance(instance.raw, (error) =>
+        logger.warn({ plugin: name, err: error }, 'plugin shutdown failed'),
+      );
     },
   };
 }
 
-/** Wraps jco's export objects so failures come out as {@link PluginError}s. */
-function wrapExports(plugin: string, raw: RawExports, onFault: () => void): RawExports {
-  const wrapped = new Map<unknown, Record<string, unknown>>();
-  const out: RawExports = {};
-  for (const [iface, value] of Object.entries(raw)) {
-    if (typeof value !== 'object' || value === null) continue;
-    let proxy = wrapped.get(value);
-    if (!proxy) {
-      proxy = {};
-      for (const [fn, member] of Object.entries(value)) {
-        if (typeof member !== 'function') continue;
-        proxy[fn] = (...args: unknown[]) => {
-          try {
-            return (member as (...a: unknown[]) => unknown)(...args);
-          } catch (error) {
-            const failure = classifyCallError(plugin, `${iface}.${fn}`, error);
-            if (failure.kind !== 'plugin-error') onFault();
-            throw failure.error;
-          }
-        };
+/** Exposes an instance's functions as jco does (by interface key), with failures as {@link PluginError}s. */
+function wrapExports(
+  plugin: string,
+  functions: PluginInstance['functions'],
+  onFault: () => void,
+): RawExports {
+  const wrap =
+    (label: string, fn: ExportFn) =>
+    (...args: unknown[]) => {
+      try {
+        return fn(...args);
+      } catch (error) {
+        const failure = classifyCallError(plugin, label, error);
+        if (failure.kind !== 'plugin-error') onFault();
+        throw failure.error;
       }
-      wrapped.set(value, proxy);
+    };
+  const out: RawExports = {};
+  for (const [key, fns] of functions) {
+    if (key === '') {
+      for (const [name, fn] of fns) out[name] = wrap(name, fn);
+      continue;
     }
-    out[iface] = proxy;
+    const proxy: Record<string, unknown> = {};
+    for (const [name, fn] of fns) proxy[name] = wrap(`${key}.${name}`, fn);
+    out[key] = proxy;
   }
   return out;
 }

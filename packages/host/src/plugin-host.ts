@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import type { PluginManifest } from '@witkit/security';
-import { findWorld, type WorldInfo, worlds } from '@witkit/wit-types';
+import { defaultLimits, type FsViolation, type PluginManifest } from '@witkit/security';
+import { findWorld } from '@witkit/wit-types';
 import type { WorldExports } from '@witkit/wit-types/host';
 import pMap from 'p-map';
 import { type Logger as PinoLogger, pino } from 'pino';
-import { type CompiledComponent, ComponentCache, sha256Hex } from './component-cache.js';
+import { ComponentCache } from './component-cache.js';
+import { compileComponentFile, worldOfComponent } from './component-checks.js';
 import { discoverPlugins } from './discovery.js';
 import { isPluginError, PluginError } from './errors.js';
 import { EventBus } from './event-bus.js';
 import { createHostServices, type GuestRequest, type PluginEvent } from './host-services.js';
+import { performHttp } from './http-fetch.js';
 import { checkImports } from './instance.js';
+import { HOST, type ServiceDispatch } from './isolation/worker-instance.js';
 import type { LatencyHistogram } from './latency.js';
 import type { PluginMetricsSnapshot } from './metrics.js';
 import { Plugin, type PluginInfo } from './plugin.js';
@@ -56,6 +58,23 @@ export interface LoadOptions {
   readonly world?: WorldName;
   /** Instances that may exist at once. @default the manifest's `max-instances` */
   readonly maxInstances?: number;
+  /**
+   * Cap on the instance's linear memories, all together.
+   * @default the manifest's `memory`, else 64 MiB
+   */
+  readonly memoryLimitBytes?: number;
+  /**
+   * Where the plugin's instances run. `worker`: each in its own worker thread, where a call
+   * over the CPU budget (`cpu-time`) is stopped and host services are answered on this thread.
+   * `in-thread`: in the host's thread, fastest, for trusted plugins.
+   * @default the manifest's `isolation`, else `in-thread`
+   */
+  readonly isolation?: 'in-thread' | 'worker';
+  /**
+   * Whether calls may skip jco's glue for exports with simple types (see `Plugin.leanExports`).
+   * @default true
+   */
+  readonly fastPath?: boolean;
 }
 
 /** Outcome of {@link PluginHost.start}. */
@@ -82,9 +101,26 @@ export type BatchResult =
 const EVENT_HANDLER = 'witkit:plugin-system/event-handler@0.1.0';
 const REQUEST_HANDLER = 'witkit:plugin-system/request-handler@0.1.0';
 
-function detectWorld(compiled: CompiledComponent): WorldInfo | undefined {
-  const exported = new Set(compiled.exports.filter((e) => e.includes(':')));
-  return worlds.find((w) => w.exports.length === exported.size && w.exports.every((e) => exported.has(e)));
+/**
+ * Answers host-service calls that guests in workers make, on this thread: functions by name,
+ * resource methods on one shared object per resource type (the services keep no per-handle
+ * state). Results may be promises; the worker's guest waits for them.
+ */
+function dispatcherFor(
+  services: Record<string, unknown>,
+  onViolation: (violation: unknown) => void,
+): ServiceDispatch {
+  const resources = new Map<string, Record<string, (...a: unknown[]) => unknown>>();
+  return (name, method, args) => {
+    if (name === HOST && method === 'violation') return onViolation(args[0]);
+    if (name === '') return (services[method] as (...a: unknown[]) => unknown)(...args);
+    let resource = resources.get(name);
+    if (!resource) {
+      resource = new (services[name] as new () => Record<string, (...a: unknown[]) => unknown>)();
+      resources.set(name, resource);
+    }
+    return resource[method]!(...args);
+  };
 }
 
 function compareSemver(a: string, b: string): number {
@@ -193,8 +229,11 @@ export class PluginHost {
     versions.set(version, plugin);
     this.#sources.set(`${name}@${version}`, source);
     this.#failed.delete(name);
-    this.#subscribeEventHandler(plugin);
-    this.#logger.info({ plugin: name, version, world: plugin.world, sha256: plugin.sha256 }, 'plugin loaded');
+    await this.#subscribeEventHandler(plugin);
+    this.#logger.info(
+      { plugin: name, version, world: plugin.world, sha256: plugin.sha256, isolation: plugin.isolation },
+      'plugin loaded',
+    );
     return plugin;
   }
 
@@ -202,25 +241,16 @@ export class PluginHost {
   async #build(options: LoadOptions & { name: string; version: string }): Promise<Plugin> {
     const { path, name, version } = options;
     if (this.#closing) throw new PluginError('WITKIT_PLUGIN_UNAVAILABLE', name, 'the host is shutting down');
-    const bytes = await readFile(path).catch((cause: NodeJS.ErrnoException) => {
-      throw cause.code === 'ENOENT'
-        ? new PluginError('WITKIT_PLUGIN_NOT_FOUND', name, `no component at \`${path}\``, { cause })
-        : new PluginError('WITKIT_LOAD_FAILED', name, `cannot read \`${path}\`: ${cause.message}`, { cause });
-    });
-    let compiled: CompiledComponent;
-    try {
-      compiled = await this.#cache.get(bytes, sha256Hex(bytes));
-    } catch (cause) {
-      throw new PluginError(
-        'WITKIT_LOAD_FAILED',
-        name,
-        `\`${path}\` is not a loadable component: ${cause instanceof Error ? cause.message : String(cause)}`,
-        { cause },
-      );
-    }
-    const world = this.#worldOf(name, compiled, options.world ?? options.manifest?.plugin.world);
+    const memoryLimit =
+      options.memoryLimitBytes ??
+      options.manifest?.permissions.limits.memoryBytes ??
+      defaultLimits.memoryBytes;
+    const { compiled } = await compileComponentFile(this.#cache, name, path, memoryLimit);
+    const world = worldOfComponent(name, compiled, options.world ?? options.manifest?.plugin.world);
     checkImports({ plugin: name, compiled });
     const environment = this.#environmentFor(options.manifest);
+    const isolation = options.isolation ?? options.manifest?.permissions.isolation ?? 'in-thread';
+    const inWorker = isolation === 'worker';
     const hostServices = createHostServices({
       plugin: name,
       logger: this.#logger,
@@ -228,14 +258,22 @@ export class PluginHost {
       environment,
       onEvent: (event) => this.events.publish(event),
       http: {
-        client: this.#http,
+        // A worker's guest waits in its own thread while this one fetches asynchronously.
+        client: inWorker ? { request: performHttp } : this.#http,
         permissions: options.manifest?.permissions ?? { net: [], deny: { net: [] } },
         ...(this.#options.httpTimeoutMs === undefined ? {} : { timeoutMs: this.#options.httpTimeoutMs }),
       },
-      sendRequest: (from, request) => this.#routeRequest(from, request),
+      sendRequest: (from, request) => this.#routeRequest(from, request, inWorker),
     });
-    return new Plugin({
+    return Plugin.start({
       plugin: name,
+      isolation,
+      dispatch: dispatcherFor(hostServices, (v) => this.#violation(v as FsViolation)),
+      filesystem: {
+        grants: options.manifest?.permissions.fs ?? [],
+        deny: options.manifest?.permissions.deny.fs ?? [],
+      },
+      onViolation: (v) => this.#violation(v),
       version,
       path,
       world,
@@ -246,6 +284,7 @@ export class PluginHost {
       logger: this.#logger,
       ...(options.manifest ? { manifest: options.manifest } : {}),
       ...(options.maxInstances === undefined ? {} : { maxInstances: options.maxInstances }),
+      ...(options.fastPath === undefined ? {} : { fastPath: options.fastPath }),
       ...(this.#options.queueLimit === undefined ? {} : { queueLimit: this.#options.queueLimit }),
       ...(this.#options.acquireTimeoutMs === undefined
         ? {}
@@ -253,30 +292,9 @@ export class PluginHost {
     });
   }
 
-  #worldOf(name: string, compiled: CompiledComponent, wanted: string | undefined): WorldInfo {
-    if (wanted !== undefined) {
-      const world = findWorld(wanted);
-      if (!world) throw new PluginError('WITKIT_LOAD_FAILED', name, `unknown world \`${wanted}\``);
-      const missing = world.exports.filter((id) => !compiled.exports.includes(id));
-      if (missing.length > 0) {
-        throw new PluginError(
-          'WITKIT_LOAD_FAILED',
-          name,
-          `the component does not implement world \`${world.id}\`: missing export ${missing.map((m) => `\`${m}\``).join(', ')}`,
-        );
-      }
-      return world;
-    }
-    const detected = detectWorld(compiled);
-    if (!detected) {
-      const exported = compiled.exports.filter((e) => e.includes(':'));
-      throw new PluginError(
-        'WITKIT_LOAD_FAILED',
-        name,
-        `the component exports ${exported.map((e) => `\`${e}\``).join(', ') || 'nothing'}, which matches no world of the contracts`,
-      );
-    }
-    return detected;
+  /** A refused filesystem request: logged now; the audit log (issue 6) builds on this. */
+  #violation(violation: FsViolation): void {
+    this.#logger.warn({ ...violation, plugin: violation.plugin }, 'filesystem access denied');
   }
 
   #environmentFor(manifest: PluginManifest | undefined): Record<string, string> {
@@ -291,11 +309,11 @@ export class PluginHost {
     return out;
   }
 
-  #subscribeEventHandler(plugin: Plugin): void {
+  async #subscribeEventHandler(plugin: Plugin): Promise<void> {
     if (!plugin.world.endsWith('/event-plugin@0.1.0')) return;
     let types: string[];
     try {
-      types = plugin.callNow(EVENT_HANDLER, 'supportedEvents', []) as string[];
+      types = (await plugin.call(EVENT_HANDLER, 'supportedEvents', [])) as string[];
     } catch (error) {
       this.#logger.error(
         { plugin: plugin.name, err: error },
@@ -321,7 +339,16 @@ export class PluginHost {
     });
   }
 
-  #routeRequest(from: string, request: GuestRequest): Uint8Array {
+  /**
+   * Delivers a `send-request` from plugin `from`. A caller in a worker can wait: the answer
+   * may come from a target in a worker too, with the caller's timeout enforced. A caller in
+   * this thread cannot wait, so its target must answer in this thread.
+   */
+  #routeRequest(
+    from: string,
+    request: GuestRequest,
+    callerCanWait: boolean,
+  ): Uint8Array | Promise<Uint8Array> {
     const correlationId = randomUUID();
     const log = this.#logger.child({
       correlationId,
@@ -337,26 +364,46 @@ export class PluginHost {
     if (!target.world.endsWith('/service-plugin@0.1.0')) {
       throw `plugin \`${request.target}\` does not answer requests (world \`${target.world}\` has no request-handler)`;
     }
+    const args = [
+      { correlationId, source: from, messageType: request.messageType, payload: request.payload },
+    ];
     const started = performance.now();
-    try {
-      const answer = target.callNow(REQUEST_HANDLER, 'handleRequest', [
-        { correlationId, source: from, messageType: request.messageType, payload: request.payload },
-      ]) as Uint8Array;
-      const ms = performance.now() - started;
-      // In-thread calls cannot be preempted; an answer later than the caller's timeout is refused.
-      if (ms > request.timeoutMs) {
-        log.warn({ ms, timeoutMs: request.timeoutMs }, 'request answered after its timeout');
-        throw new Error(`no answer within ${request.timeoutMs} ms (took ${Math.round(ms)} ms)`);
-      }
-      log.info({ ms }, 'request answered');
-      return answer;
-    } catch (error) {
+    const failed = (error: unknown): never => {
       const reason =
         isPluginError(error) && error.code === 'WITKIT_PLUGIN_ERROR'
           ? `\`${request.target}\` answered with an error: ${String(error.payload)}`
           : (error as Error).message;
       log.warn({ reason }, 'request failed');
       throw reason;
+    };
+    const answered = (answer: unknown) => {
+      const ms = performance.now() - started;
+      // A call in this thread cannot be preempted; an answer after the caller's timeout is refused.
+      if (ms > request.timeoutMs) {
+        failed(new Error(`no answer within ${request.timeoutMs} ms (took ${Math.round(ms)} ms)`));
+      }
+      log.info({ ms }, 'request answered');
+      return answer as Uint8Array;
+    };
+    if (target.isolation === 'worker') {
+      if (!callerCanWait) {
+        throw `plugin \`${request.target}\` runs in a worker; a plugin in the host's thread cannot wait for it`;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${request.timeoutMs} ms`)),
+          request.timeoutMs,
+        );
+      });
+      return Promise.race([target.call(REQUEST_HANDLER, 'handleRequest', args), timeout])
+        .then(answered, failed)
+        .finally(() => clearTimeout(timer));
+    }
+    try {
+      return answered(target.callNow(REQUEST_HANDLER, 'handleRequest', args));
+    } catch (error) {
+      return failed(error);
     }
   }
 
@@ -460,7 +507,7 @@ export class PluginHost {
     this.#plugins.get(name)?.set(old.version, fresh);
     this.#eventSubscriptions.get(old)?.();
     this.#eventSubscriptions.delete(old);
-    this.#subscribeEventHandler(fresh);
+    await this.#subscribeEventHandler(fresh);
     await old.shutdown(deadlineMs === undefined ? {} : { deadlineMs });
     this.#logger.info({ plugin: name, version: old.version, sha256: fresh.sha256 }, 'plugin reloaded');
     return fresh;

@@ -2,9 +2,10 @@ import type { PluginManifest } from '@witkit/security';
 import type { WorldInfo } from '@witkit/wit-types';
 import type { Logger as PinoLogger } from 'pino';
 import { PluginError } from './errors.js';
-import { classifyCallError } from './faults.js';
-import { createInstance, type InstanceSpec, type RawExports, shutdownInstance } from './instance.js';
+import { classifyWithLimits } from './faults.js';
+import { createInstance, type InstanceSpec, type PluginInstance, shutdownInstance } from './instance.js';
 import { InstancePool } from './instance-pool.js';
+import { type ServiceDispatch, WorkerInstance } from './isolation/worker-instance.js';
 import { PluginMetrics } from './metrics.js';
 
 /** Lifecycle states, as the WIT `plugin-status` enum names them. */
@@ -50,12 +51,31 @@ export interface PluginSpec extends InstanceSpec {
   readonly queueLimit?: number;
   /** How long a call may wait for an instance. @default 30000 */
   readonly acquireTimeoutMs?: number;
+  /**
+   * Where instances run: in the host's thread (fastest; for trusted plugins) or each in a
+   * worker thread of its own, where a call over its CPU budget is stopped.
+   * @default 'in-thread'
+   */
+  readonly isolation?: 'in-thread' | 'worker';
+  /** CPU budget of one call in a worker, in ms. @default the manifest's `cpu-time`, else 10000 */
+  readonly cpuTimeMs?: number;
+  /** Answers host-service calls of guests in workers, on the host thread. Needed for `worker`. */
+  readonly dispatch?: ServiceDispatch;
+}
+
+/** The worker side of a plugin: its pool, and what its first worker reported. */
+interface WorkerSide {
+  readonly workers: InstancePool<WorkerInstance>;
+  readonly functions: ReadonlyMap<string, readonly string[]>;
+  readonly lean: readonly string[];
+  /** Workers still running their instance's `shutdown`. */
+  readonly terminating: Set<Promise<void>>;
 }
 
 /**
  * A loaded plugin version, served from a pool of initialized instances. Calls are
  * asynchronous, so an instance can live in this thread or in a worker without the caller
- * noticing; with an idle instance at hand, the call runs at once.
+ * noticing; with an idle instance at hand in this thread, the call runs at once.
  */
 export class Plugin<E = unknown> implements PluginInfo {
   readonly name: string;
@@ -65,44 +85,119 @@ export class Plugin<E = unknown> implements PluginInfo {
   readonly world: string;
   readonly loadedAt = new Date();
   readonly manifest: PluginManifest | undefined;
+  /** Where its instances run. */
+  readonly isolation: 'in-thread' | 'worker';
   /** Calls, errors, latency and instance counts. */
   readonly metrics: PluginMetrics;
   /** The plugin's exports, typed by its world, every function returning a promise. */
   readonly exports: AsyncExports<E>;
-  readonly #pool: InstancePool<RawExports>;
+  /**
+   * Exports served by the lean call path rather than jco's glue (`add`, `dataProcessor.validate`):
+   * those whose types the host lifts and lowers itself.
+   */
+  readonly leanExports: readonly string[];
+  readonly #pool: InstancePool<PluginInstance> | undefined;
+  readonly #worker: WorkerSide | undefined;
   readonly #logger: PinoLogger;
+  readonly #memoryLimitBytes: number | undefined;
+  readonly #cpuTimeMs: number;
   #faulted = false;
   #paused = false;
   #stopped = false;
   #inFlight = 0;
 
   /**
-   * Creates the pool and the first instance (so a broken plugin fails here, not on its first call).
+   * Loads a plugin: creates its pool and a first instance, so a broken plugin fails here and
+   * not on its first call.
    *
    * @throws {PluginError} `WITKIT_LOAD_FAILED` or `WITKIT_INIT_FAILED`
    */
-  constructor(spec: PluginSpec) {
+  static async start<E = unknown>(spec: PluginSpec): Promise<Plugin<E>> {
+    if (spec.isolation !== 'worker') return new Plugin<E>(spec);
+    const terminating = new Set<Promise<void>>();
+    const workers = new InstancePool<WorkerInstance>({
+      plugin: spec.plugin,
+      create: () =>
+        new WorkerInstance(
+          {
+            plugin: spec.plugin,
+            parts: spec.compiled.parts,
+            environment: spec.environment,
+            config: spec.config,
+            fastPath: spec.fastPath !== false,
+            ...(spec.filesystem ? { filesystem: spec.filesystem } : {}),
+          },
+          spec.dispatch ?? (() => Promise.reject(new Error('this plugin has no host services'))),
+        ),
+      // A worker runs its instance's `shutdown`, then exits; the plugin awaits these on shutdown.
+      destroy: (worker) => {
+        const done = worker.shutdown();
+        terminating.add(done);
+        void done.finally(() => terminating.delete(done));
+      },
+      max: spec.maxInstances ?? spec.manifest?.permissions.limits.maxInstances ?? 3,
+      ...(spec.queueLimit === undefined ? {} : { queueLimit: spec.queueLimit }),
+      ...(spec.acquireTimeoutMs === undefined ? {} : { acquireTimeoutMs: spec.acquireTimeoutMs }),
+    });
+    const first = workers.tryAcquire()!;
+    let ready: Awaited<WorkerInstance['ready']>;
+    try {
+      ready = await first.ready;
+    } catch (error) {
+      workers.release(first, true);
+      workers.close();
+      throw error;
+    }
+    workers.release(first);
+    return new Plugin<E>(spec, {
+      workers,
+      functions: new Map(ready.functions),
+      lean: ready.lean,
+      terminating,
+    });
+  }
+
+  /** Use {@link Plugin.start}, which also supports worker isolation. */
+  constructor(spec: PluginSpec, worker?: WorkerSide) {
     this.name = spec.plugin;
     this.version = spec.version;
     this.path = spec.path;
     this.sha256 = spec.compiled.sha256;
     this.world = spec.world.id;
     this.manifest = spec.manifest;
+    this.isolation = worker ? 'worker' : 'in-thread';
+    this.#memoryLimitBytes = spec.compiled.memoryLimitBytes;
+    this.#cpuTimeMs = spec.cpuTimeMs ?? spec.manifest?.permissions.limits.cpuTimeMs ?? 10_000;
     this.#logger = spec.logger.child({ plugin: spec.plugin, version: spec.version });
-    this.#pool = new InstancePool<RawExports>({
+    if (worker) {
+      this.#pool = undefined;
+      this.#worker = worker;
+      this.metrics = new PluginMetrics(spec.plugin, spec.version, () => worker.workers.counts());
+      this.exports = this.#proxies(worker.functions);
+      this.leanExports = worker.lean;
+      return;
+    }
+    const pool = new InstancePool<PluginInstance>({
       plugin: spec.plugin,
       create: () => createInstance(spec),
-      destroy: (raw) =>
-        shutdownInstance(raw, (error) => this.#logger.warn({ err: error }, 'plugin shutdown failed')),
+      destroy: (instance) =>
+        shutdownInstance(instance.raw, (error) =>
+          this.#logger.warn({ err: error }, 'plugin shutdown failed'),
+        ),
       max: spec.maxInstances ?? spec.manifest?.permissions.limits.maxInstances ?? 3,
       ...(spec.queueLimit === undefined ? {} : { queueLimit: spec.queueLimit }),
       ...(spec.acquireTimeoutMs === undefined ? {} : { acquireTimeoutMs: spec.acquireTimeoutMs }),
     });
-    this.metrics = new PluginMetrics(spec.plugin, spec.version, () => this.#pool.counts());
-    this.#pool.warm(1);
-    const first = this.#pool.tryAcquire()!;
-    this.exports = this.#proxies(first);
-    this.#pool.release(first);
+    this.#pool = pool;
+    this.#worker = undefined;
+    this.metrics = new PluginMetrics(spec.plugin, spec.version, () => pool.counts());
+    pool.warm(1);
+    const first = pool.tryAcquire()!;
+    this.exports = this.#proxies(
+      new Map([...first.functions].map(([iface, fns]) => [iface, [...fns.keys()]])),
+    );
+    this.leanExports = first.lean;
+    pool.release(first);
   }
 
   /** Current lifecycle status. */
@@ -118,29 +213,28 @@ export class Plugin<E = unknown> implements PluginInfo {
     return this.#inFlight;
   }
 
-  #proxies(raw: RawExports): AsyncExports<E> {
-    const made = new Map<unknown, Record<string, unknown>>();
+  #proxies(functions: ReadonlyMap<string, readonly string[]>): AsyncExports<E> {
     const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(raw)) {
-      if (typeof value !== 'object' || value === null) continue;
-      let proxy = made.get(value);
-      if (!proxy) {
-        proxy = {};
-        for (const [fn, member] of Object.entries(value)) {
-          if (typeof member === 'function') proxy[fn] = (...args: unknown[]) => this.call(key, fn, args);
-        }
-        made.set(value, proxy);
+    for (const [key, fns] of functions) {
+      if (key === '') {
+        // Functions the world exports directly (`export add: func(...)`).
+        for (const fn of fns) out[fn] = (...args: unknown[]) => this.call('', fn, args);
+        continue;
       }
+      const proxy: Record<string, unknown> = {};
+      for (const fn of fns) proxy[fn] = (...args: unknown[]) => this.call(key, fn, args);
       out[key] = proxy;
     }
     return out as AsyncExports<E>;
   }
 
   /**
-   * Calls export `fn` of interface `iface` (id or short name) with `args`.
+   * Calls export `fn` of interface `iface` (id or short name; `''` for a function the world
+   * exports directly) with `args`.
    *
    * @throws {PluginError} `WITKIT_PLUGIN_ERROR` (the plugin's `err`), `WITKIT_EXECUTION_FAILED`
-   *   (a trap; that instance is replaced), `WITKIT_PLUGIN_UNAVAILABLE`, `WITKIT_INSTANCE_LIMIT_EXCEEDED`
+   *   (a trap; that instance is replaced), `WITKIT_MEMORY_LIMIT_EXCEEDED`, `WITKIT_CPU_LIMIT_EXCEEDED`,
+   *   `WITKIT_PLUGIN_UNAVAILABLE`, `WITKIT_INSTANCE_LIMIT_EXCEEDED`
    */
   call(iface: string, fn: string, args: readonly unknown[]): Promise<unknown> {
     if (this.#paused) return Promise.reject(this.#unavailable());
@@ -156,13 +250,15 @@ export class Plugin<E = unknown> implements PluginInfo {
   }
 
   #call(iface: string, fn: string, args: readonly unknown[]): Promise<unknown> {
-    let instance: RawExports | undefined;
+    if (this.#worker) return this.#callInWorker(this.#worker.workers, iface, fn, args);
+    const pool = this.#pool!;
+    let instance: PluginInstance | undefined;
     try {
-      instance = this.#pool.tryAcquire();
+      instance = pool.tryAcquire();
     } catch (error) {
       return Promise.reject(error);
     }
-    if (instance === undefined) return this.#pool.acquire().then((i) => this.#invoke(i, iface, fn, args));
+    if (instance === undefined) return pool.acquire().then((i) => this.#invoke(i, iface, fn, args));
     try {
       return Promise.resolve(this.#invoke(instance, iface, fn, args));
     } catch (error) {
@@ -172,10 +268,18 @@ export class Plugin<E = unknown> implements PluginInfo {
 
   /**
    * Calls an export right now in this thread, for host paths that cannot wait (a guest's
-   * synchronous import). Fails instead of queueing when every instance is busy.
+   * synchronous import). Fails instead of queueing when every instance is busy, and for
+   * plugins in workers.
    */
   callNow(iface: string, fn: string, args: readonly unknown[]): unknown {
     if (this.#paused) throw this.#unavailable();
+    if (!this.#pool) {
+      throw new PluginError(
+        'WITKIT_EXECUTION_FAILED',
+        this.name,
+        'runs in a worker: it cannot be called synchronously',
+      );
+    }
     const instance = this.#pool.tryAcquire();
     if (instance === undefined) {
       throw new PluginError('WITKIT_INSTANCE_LIMIT_EXCEEDED', this.name, 'every instance is busy');
@@ -183,18 +287,17 @@ export class Plugin<E = unknown> implements PluginInfo {
     return this.#invoke(instance, iface, fn, args);
   }
 
-  #invoke(instance: RawExports, iface: string, fn: string, args: readonly unknown[]): unknown {
+  #invoke(instance: PluginInstance, iface: string, fn: string, args: readonly unknown[]): unknown {
     const started = performance.now();
     this.#inFlight++;
     let poisoned = false;
     try {
-      const target = instance[iface] as Record<string, (...a: unknown[]) => unknown> | undefined;
-      const func = target?.[fn];
-      if (!func) {
+      const func = instance.functions.get(iface)?.get(fn);
+      if (func === undefined) {
         throw new PluginError(
           'WITKIT_EXECUTION_FAILED',
           this.name,
-          `the plugin has no export \`${iface}.${fn}\``,
+          `the plugin has no export \`${label(iface, fn)}\``,
         );
       }
       const result = func(...args);
@@ -206,21 +309,54 @@ export class Plugin<E = unknown> implements PluginInfo {
         this.metrics.record(performance.now() - started, 'error');
         throw error;
       }
-      const failure = classifyCallError(this.name, `${iface}.${fn}`, error);
+      const failure = classifyWithLimits(this.name, label(iface, fn), error, {
+        used: () => instance.memoryBytes(),
+        limit: this.#memoryLimitBytes,
+      });
       poisoned = failure.kind !== 'plugin-error';
       this.metrics.record(performance.now() - started, failure.kind === 'trap' ? 'trap' : 'error');
-      if (poisoned) {
-        this.#faulted = true;
-        this.#logger.error(
-          { err: error, function: `${iface}.${fn}`, guestBacktrace: failure.error.guestBacktrace },
-          'plugin call failed; its instance is discarded',
-        );
-      }
+      if (poisoned) this.#fault(error, iface, fn, failure.error.guestBacktrace);
       throw failure.error;
     } finally {
       this.#inFlight--;
-      this.#pool.release(instance, poisoned);
+      this.#pool!.release(instance, poisoned);
     }
+  }
+
+  async #callInWorker(
+    workers: InstancePool<WorkerInstance>,
+    iface: string,
+    fn: string,
+    args: readonly unknown[],
+  ): Promise<unknown> {
+    const worker = await workers.acquire();
+    const started = performance.now();
+    this.#inFlight++;
+    let poisoned = false;
+    try {
+      await worker.ready;
+      const value = await worker.call(iface, fn, args, this.#cpuTimeMs);
+      this.metrics.record(performance.now() - started, 'ok');
+      this.#faulted = false;
+      return value;
+    } catch (error) {
+      const kind = (error as { kind?: string }).kind;
+      poisoned = kind === 'trap' || kind === 'host-failure' || worker.dead;
+      this.metrics.record(performance.now() - started, kind === 'trap' ? 'trap' : 'error');
+      if (poisoned) this.#fault(error, iface, fn, (error as PluginError).guestBacktrace);
+      throw error;
+    } finally {
+      this.#inFlight--;
+      workers.release(worker, poisoned);
+    }
+  }
+
+  #fault(error: unknown, iface: string, fn: string, guestBacktrace: readonly string[] | undefined): void {
+    this.#faulted = true;
+    this.#logger.error(
+      { err: error, function: label(iface, fn), guestBacktrace },
+      'plugin call failed; its instance is discarded',
+    );
   }
 
   /** Stops taking calls (they fail with `WITKIT_PLUGIN_UNAVAILABLE`) until {@link resume}. */
@@ -241,21 +377,24 @@ export class Plugin<E = unknown> implements PluginInfo {
    */
   async shutdown({ deadlineMs = 10_000 }: { deadlineMs?: number } = {}): Promise<boolean> {
     this.#paused = true;
+    const pool = this.#pool ?? this.#worker!.workers;
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
-      this.#pool.drained().then(() => true),
+      pool.drained().then(() => true),
       new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(false), deadlineMs);
       }),
     ]);
     clearTimeout(timer);
-    this.#pool.close();
+    pool.close();
+    await Promise.all([...(this.#worker?.terminating ?? [])]);
     this.#stopped = true;
-    if (!drained)
+    if (!drained) {
       this.#logger.warn(
         { inFlight: this.#inFlight, deadlineMs },
         'shutdown deadline passed with calls in flight',
       );
+    }
     return drained;
   }
 
@@ -266,4 +405,8 @@ export class Plugin<E = unknown> implements PluginInfo {
       'the plugin is paused, shutting down or unloaded',
     );
   }
+}
+
+function label(iface: string, fn: string): string {
+  return iface ? `${iface}.${fn}` : fn;
 }

@@ -116,7 +116,7 @@ describe('parseManifest', () => {
     expect(error.key).toBe('permissions.max-threads');
     expect(error.line).toBe(18);
     expect(error.message).toContain(
-      'unknown key; allowed here: `fs`, `net`, `env`, `memory`, `cpu-time`, `max-instances`, `deny`',
+      'unknown key; allowed here: `fs`, `net`, `env`, `memory`, `cpu-time`, `max-instances`, `isolation`, `deny`',
     );
     expect(failure('[plugin]\nname = "p"\nversion = "1.0.0"\n[plugins]\n').key).toBe('plugins');
   });

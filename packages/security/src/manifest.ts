@@ -28,6 +28,11 @@ export interface PluginPermissions {
   readonly limits: ResourceLimits;
   /** Rules that win over any grant. */
   readonly deny: { readonly fs: readonly FsGrant[]; readonly net: readonly NetGrant[] };
+  /**
+   * Where the plugin runs: `worker` (its own thread; CPU time enforced) or `in-thread`
+   * (the host's thread: fastest, for trusted plugins).
+   */
+  readonly isolation?: 'worker' | 'in-thread';
 }
 
 /** A parsed and validated `plugin.toml`. */
@@ -104,6 +109,7 @@ const schema = z
         memory: unit(parseSize, 'a size like `128MB`', 64 * 1024, 4 * 1024 ** 3).optional(),
         'cpu-time': unit(parseDuration, 'a duration like `30s` or `500ms`', 1, 24 * 3600 * 1000).optional(),
         'max-instances': z.number().int('must be a whole number').min(1).max(1024).optional(),
+        isolation: z.enum(['worker', 'in-thread']).optional(),
         deny: z
           .object({
             fs: z.array(grant(parseFsGrant)).default([]),
@@ -177,6 +183,7 @@ export function parseManifest(source: string, file = 'plugin.toml'): PluginManif
         maxInstances: permissions?.['max-instances'] ?? defaultLimits.maxInstances,
       },
       deny: permissions?.deny ?? { fs: [], net: [] },
+      ...(permissions?.isolation === undefined ? {} : { isolation: permissions.isolation }),
     },
     config: Object.entries(config).map(([k, v]) => [k, String(v)] as const),
   };

@@ -1,3 +1,33 @@
+export {
+  type AbiDirection,
+  AbiError,
+  type AbiErrorCode,
+  type AbiLayout,
+  alignTo,
+  type CoreFunction,
+  type CoreFunctionRole,
+  type CoreSignature,
+  type CoreType,
+  coreExportName,
+  coreSignature,
+  discriminantSize,
+  flattenType,
+  hasAllocations,
+  isAbiError,
+  joinCoreTypes,
+  layoutOf,
+  MAX_FLAGS,
+  MAX_FLAT_PARAMS,
+  MAX_FLAT_RESULTS,
+  type RecordLayout,
+  recordFields,
+  recordLayout,
+  type VariantLayout,
+  variantCases,
+  variantLayout,
+  type WorldCoreOptions,
+  worldCoreFunctions,
+} from './abi.js';
 export type * from './ast.js';
 export { isWitError, WitError, type WitErrorCode, type WitErrorOptions, type WitLocation } from './errors.js';
 export { resolveWitPath, resolveWitSource, selectWorld } from './load.js';

@@ -42,8 +42,42 @@ describe('witkit cli', () => {
     const { code, err } = await cli('build', dir);
     expect(code).toBe(1);
     expect(err).toMatch(
-      /^error\[WITKIT_BUILD_NOT_A_PLUGIN\]: plain: `.*package\.json` has no `witkit` field/,
+      /^error\[WITKIT_BUILD_NOT_A_PLUGIN\]: not-a-plugin: `.*not-a-plugin` holds no plugin: add /,
     );
+    expect(err).toContain('[package.metadata.witkit]');
+  });
+
+  it('wit resolve prints the worlds as JSON, and points at bad WIT with exit code 1', async () => {
+    const wit = join(createRequire(import.meta.url).resolve('@witkit/wit-types/package.json'), '..', 'wit');
+    const ok = await cli('wit', 'resolve', wit, '--world', 'service-plugin', '--json');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain('"witkit:plugin-system/request-handler@0.1.0"');
+    const bad = join(tmp.dir, 'bad.wit');
+    writeFileSync(bad, 'package a:b;\ninterface i {\n  f: func(x: u32) -> strng;\n}\n');
+    const failed = await cli('wit', 'resolve', bad);
+    expect(failed.code).toBe(1);
+    expect(failed.err).toContain(`error[WIT_RESOLVE]: ${bad}:3:22: type \`strng\` does not exist`);
+  });
+
+  it('bindgen rust writes the bindings of a world, and names the missing external tool', async () => {
+    const wit = join(createRequire(import.meta.url).resolve('@witkit/wit-types/package.json'), '..', 'wit');
+    const out = join(tmp.dir, 'bindings.rs');
+    const { code } = await cli('bindgen', 'rust', wit, '--world', 'processor-plugin', '--out', out);
+    expect(code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('macro_rules! export_processor_plugin');
+    const external = await cli(
+      'bindgen',
+      'rust',
+      wit,
+      '--world',
+      'processor-plugin',
+      '--out',
+      out,
+      '--with',
+      'wit-bindgen',
+    );
+    expect(external.code).toBe(1);
+    expect(external.err).toMatch(/^error\[BINDGEN_TOOL_MISSING\]: .*cargo install wit-bindgen-cli/);
   });
 
   it('exits 2 on an unknown command', async () => {

@@ -10,6 +10,12 @@ const distOf = (pkg: string, file: string) =>
 
 /** The built text-transformer component (QuickJS, processor-plugin). */
 export const textTransformer = distOf('@witkit-plugins/text-transformer', 'text-transformer.wasm');
+/** The built bench-kernels component (Rust, hand-written canonical ABI: `add`, `reverse`). */
+export const benchKernels = join(
+  dirname(require.resolve('@witkit-plugins/bench-kernels/package.json')),
+  'dist',
+  'bench-kernels.wasm',
+);
 /** The built event-logger component (StarlingMonkey, event-plugin). */
 export const eventLogger = distOf('@witkit-plugins/event-logger', 'event-logger.wasm');
 

@@ -186,6 +186,34 @@ describe('faults', () => {
     });
   });
 
+  it("caps a plugin's memory at its manifest's limit: a memory bomb fails, the plugin keeps answering", async () => {
+    const { host } = newHost();
+    const small = await probe(host, '[permissions]\nmemory = "16MB"\n');
+    expect(await small('alloc', '4')).toBe('4');
+    // QuickJS turns the refused grow into its own out-of-memory error; a Rust plugin traps.
+    await expect(small('alloc', '64')).rejects.toMatchObject({
+      code: 'WITKIT_PLUGIN_ERROR',
+      payload: 'out of memory',
+    });
+    expect(await small('alloc', '2')).toBe('2');
+    expect(host.get('host-probe').status).toBe('ready');
+
+    // The same request fits under a larger limit: the cap is what stopped it.
+    const { host: roomy } = newHost();
+    const big = await probe(roomy, '[permissions]\nmemory = "256MB"\n');
+    expect(await big('alloc', '64')).toBe('64');
+  });
+
+  it('refuses to load a component that cannot even start within its memory limit', async () => {
+    const { host } = newHost();
+    await expect(
+      host.load({ path: eventLogger, manifest: manifest('event-logger', '[permissions]\nmemory = "4MB"\n') }),
+    ).rejects.toMatchObject({
+      code: 'WITKIT_MEMORY_LIMIT_EXCEEDED',
+      message: expect.stringMatching(/needs \d+ pages .* more than the 4 MiB limit/),
+    });
+  });
+
   it('reports a plugin whose initialize fails, with its reason', async () => {
     const { host } = newHost();
     await expect(

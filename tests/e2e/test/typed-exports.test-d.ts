@@ -27,3 +27,21 @@ v1.exports['witkit:plugin-api/plugin@1.0.0'].process('x', []);
 export const v2Out: string = v2.exports['witkit:plugin-api/plugin@2.0.0'].process('x', []);
 // @ts-expect-error version 2 metadata has a description, version 1 does not
 export const v1Description: string = v1.exports['witkit:plugin-api/plugin@1.0.0'].getMetadata().description;
+
+// The managed host: `get` with a world gives asynchronous exports typed by that world.
+import type { PluginHost } from '@witkit/host';
+
+declare const host: PluginHost;
+const tt = host.get('text-transformer', { world: 'processor-plugin' });
+export const asyncResult: Promise<boolean> = tt.exports.dataProcessor.validate(new Uint8Array());
+// @ts-expect-error calls through the host are asynchronous
+export const notSync: boolean = tt.exports.dataProcessor.validate(new Uint8Array());
+// @ts-expect-error the request must be a process-request record
+tt.exports.dataProcessor.process({ input: 'x' });
+const service = host.get('echo-service', { world: 'service-plugin' });
+export const answer: Promise<Uint8Array> = service.exports.requestHandler.handleRequest({
+  correlationId: 'c',
+  source: 's',
+  messageType: 't',
+  payload: new Uint8Array(),
+});

@@ -82,38 +82,24 @@ function checkPackage(name: string, label: string): DoctorCheck {
       };
 }
 
-/**
- * Finds a Rust toolchain that can target WASI: a rustup toolchain with a wasm target,
- * else Debian's rustc (/usr/bin) with its packaged `wasm32-wasi` std.
- */
+/** A Rust toolchain that can target WASI, found the way `witkit build` finds it. */
 async function checkRust(): Promise<DoctorCheck> {
-  const installed = await version('rustup', ['target', 'list', '--installed']).then(async (first) =>
-    first === undefined ? [] : (await run('rustup', ['target', 'list', '--installed'])).stdout.split('\n'),
-  );
-  const rustupTarget = installed.find((t) => /^wasm32-wasi/.test(t.trim()));
-  if (rustupTarget) {
+  const { describeRustToolchain, inspectRustToolchain } = await import('@witkit/build');
+  const report = await inspectRustToolchain();
+  if (report.toolchain) {
     return {
       name: 'rust wasm',
       status: 'ok',
-      detail: `rustup target ${rustupTarget.trim()}`,
+      detail: describeRustToolchain(report.toolchain),
       required: false,
     };
   }
-  const debianRustc = await version('/usr/bin/rustc', ['--version']);
-  const sysroot = await version('/usr/bin/rustc', ['--print', 'sysroot']);
-  if (debianRustc && sysroot && existsSync(join(sysroot, 'lib/rustlib/wasm32-wasi'))) {
-    return {
-      name: 'rust wasm',
-      status: 'ok',
-      detail: `${debianRustc} at /usr/bin with wasm32-wasi`,
-      required: false,
-    };
-  }
+  const first = report.problems[0];
   return {
     name: 'rust wasm',
     status: 'missing',
-    detail: 'no rustup toolchain with a wasm32-wasi* target, and no /usr/bin/rustc with wasm32-wasi std',
-    fix: 'apt-get install -y rustc cargo libstd-rust-dev-wasm32 (or: rustup target add wasm32-wasip1)',
+    detail: report.problems.map((p) => `${p.piece}: ${p.detail}`).join('; ') || 'no Rust toolchain found',
+    fix: first?.fix ?? 'apt-get install -y rustc cargo libstd-rust-dev-wasm32',
     required: false,
   };
 }

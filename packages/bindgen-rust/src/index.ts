@@ -1,0 +1,8 @@
+export { BindgenError, type BindgenErrorCode, isBindgenError } from './errors.js';
+export {
+  GENERATOR_VERSION,
+  generateRustBindings,
+  generateRustBindingsFromPath,
+  type RustBindingsOptions,
+  type RustBindingsPathOptions,
+} from './generate.js';

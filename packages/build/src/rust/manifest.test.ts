@@ -1,0 +1,156 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { witDir } from '@witkit/wit-types';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type BuildError, isBuildError } from '../errors.js';
+import { pluginKind } from './build-plugin.js';
+import { isRustPluginDir, readRustPluginManifest } from './manifest.js';
+
+let root: string | undefined;
+afterEach(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+  root = undefined;
+});
+
+/** A temp folder holding `files` (path → content); returns its path. */
+function testdir(files: Record<string, string>): string {
+  root = mkdtempSync(join(tmpdir(), 'witkit-rust-manifest-'));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
+}
+
+const cargo = (extra: string, pkg = 'name = "shout"\nversion = "1.2.3"') =>
+  `[package]\n${pkg}\nedition = "2021"\n\n[lib]\ncrate-type = ["cdylib"]\n\n${extra}\n`;
+
+async function manifestError(dir: string): Promise<BuildError> {
+  const error = await readRustPluginManifest(dir).catch((e: unknown) => e);
+  if (isBuildError(error)) return error;
+  throw new Error(`expected a BuildError, got ${String(error)}`);
+}
+
+describe('readRustPluginManifest', () => {
+  it('reads a crate of a contracts world', async () => {
+    const dir = testdir({ 'Cargo.toml': cargo('[package.metadata.witkit]\nworld = "processor-plugin"') });
+    expect(await readRustPluginManifest(dir)).toEqual({
+      dir,
+      manifestPath: join(dir, 'Cargo.toml'),
+      name: 'shout',
+      crateName: 'shout',
+      version: '1.2.3',
+      world: {
+        name: 'processor-plugin',
+        id: 'witkit:plugin-system/processor-plugin@0.1.0',
+        witPath: witDir,
+        local: false,
+      },
+      optimize: 'size',
+    });
+  });
+
+  it('reads a world of the crate’s own WIT, with bindings, a name and an optimize level', async () => {
+    const dir = testdir({
+      'Cargo.toml': cargo(
+        '[package.metadata.witkit]\nworld = "calc"\nwit = "wit"\nbindings = "src/gen.rs"\nname = "calc-plugin"\noptimize = "speed"',
+      ),
+      'wit/a.wit':
+        '// world commented { }\npackage acme:calc@2.0.0;\n\nworld calc {\n  export add: func(a: u32) -> u32;\n}\n',
+    });
+    expect(await readRustPluginManifest(dir)).toMatchObject({
+      name: 'calc-plugin',
+      crateName: 'shout',
+      world: { name: 'calc', id: 'acme:calc/calc@2.0.0', witPath: join(dir, 'wit'), local: true },
+      bindings: join(dir, 'src', 'gen.rs'),
+      optimize: 'speed',
+    });
+  });
+
+  it('resolves a version inherited from the workspace', async () => {
+    const dir = testdir({
+      'Cargo.toml': '[workspace]\nmembers = ["p"]\n\n[workspace.package]\nversion = "4.5.6"\n',
+      'p/Cargo.toml': cargo(
+        '[package.metadata.witkit]\nworld = "minimal-plugin"',
+        'name = "p"\nversion.workspace = true',
+      ),
+    });
+    expect((await readRustPluginManifest(join(dir, 'p'))).version).toBe('4.5.6');
+  });
+
+  it('says how to make a crate without witkit metadata a plugin', async () => {
+    const error = await manifestError(testdir({ 'Cargo.toml': cargo('') }));
+    expect(error.code).toBe('WITKIT_BUILD_NOT_A_PLUGIN');
+    expect(error.message).toMatch(
+      /^shout: `.*Cargo\.toml` has no `\[package\.metadata\.witkit\]`; add one with `world = "<world>"`/,
+    );
+  });
+
+  it('tells a workspace manifest apart from a plugin crate', async () => {
+    const error = await manifestError(testdir({ 'Cargo.toml': '[workspace]\nmembers = []\n' }));
+    expect(error.code).toBe('WITKIT_BUILD_NOT_A_PLUGIN');
+    expect(error.message).toContain('it is a workspace: build its member crates');
+  });
+
+  it('names the field and what it allows when metadata is wrong', async () => {
+    const error = await manifestError(
+      testdir({
+        'Cargo.toml': cargo('[package.metadata.witkit]\nworld = "minimal-plugin"\noptimize = "max"'),
+      }),
+    );
+    expect(error.code).toBe('WITKIT_BUILD_MANIFEST');
+    expect(error.message).toMatch(/`package\.metadata\.witkit\.optimize` in `.*Cargo\.toml`: .*"size"/);
+  });
+
+  it('refuses an unknown metadata key', async () => {
+    const error = await manifestError(
+      testdir({
+        'Cargo.toml': cargo('[package.metadata.witkit]\nworld = "minimal-plugin"\nengine = "rust"'),
+      }),
+    );
+    expect(error.code).toBe('WITKIT_BUILD_MANIFEST');
+    expect(error.message).toContain('engine');
+  });
+
+  it('asks for a cdylib, without which the exports never reach the wasm module', async () => {
+    const dir = testdir({
+      'Cargo.toml':
+        '[package]\nname = "x"\nversion = "0.1.0"\n\n[package.metadata.witkit]\nworld = "minimal-plugin"\n',
+    });
+    const error = await manifestError(dir);
+    expect(error.code).toBe('WITKIT_BUILD_MANIFEST');
+    expect(error.message).toContain('add `[lib] crate-type = ["cdylib"]`');
+  });
+
+  it('points at the position of a TOML syntax error', async () => {
+    const error = await manifestError(testdir({ 'Cargo.toml': '[package\nname = "x"\n' }));
+    expect(error.code).toBe('WITKIT_BUILD_MANIFEST');
+    expect(error.message).toMatch(/Cargo\.toml` is not valid TOML: .+/);
+  });
+
+  it('says when the crate’s `wit` folder does not exist', async () => {
+    const error = await manifestError(
+      testdir({ 'Cargo.toml': cargo('[package.metadata.witkit]\nworld = "calc"\nwit = "nope"') }),
+    );
+    expect(error.code).toBe('WITKIT_BUILD_MANIFEST');
+    expect(error.message).toContain('`package.metadata.witkit.wit` in');
+  });
+});
+
+describe('pluginKind', () => {
+  it('tells TypeScript plugins, Rust plugins and other folders apart', async () => {
+    const dir = testdir({
+      'js/package.json': JSON.stringify({ name: 'a', witkit: { world: 'minimal-plugin' } }),
+      'rust/package.json': JSON.stringify({ name: 'b', private: true }),
+      'rust/Cargo.toml': cargo('[package.metadata.witkit]\nworld = "minimal-plugin"'),
+      'crate/Cargo.toml': cargo(''),
+      'empty/.keep': '',
+    });
+    expect(await pluginKind(join(dir, 'js'))).toBe('js');
+    expect(await pluginKind(join(dir, 'rust'))).toBe('rust');
+    expect(await pluginKind(join(dir, 'crate'))).toBeUndefined();
+    expect(await pluginKind(join(dir, 'empty'))).toBeUndefined();
+    expect(await isRustPluginDir(join(dir, 'rust'))).toBe(true);
+  });
+});

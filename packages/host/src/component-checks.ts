@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises';
+import { findWorld, type WorldInfo, worlds } from '@witkit/wit-types';
+import { type CompiledComponent, type ComponentCache, sha256Hex } from './component-cache.js';
+import { PluginError } from './errors.js';
+
+/**
+ * Reads a component file and compiles it through `cache`.
+ *
+ * @throws {PluginError} `WITKIT_PLUGIN_NOT_FOUND` for a missing file, `WITKIT_LOAD_FAILED` for
+ *   an unreadable one or bytes that are not a loadable component
+ */
+export async function compileComponentFile(
+  cache: ComponentCache,
+  name: string,
+  path: string,
+  memoryLimitBytes?: number,
+): Promise<{ compiled: CompiledComponent; wasInMemory: boolean }> {
+  const bytes = await readFile(path).catch((cause: NodeJS.ErrnoException) => {
+    throw cause.code === 'ENOENT'
+      ? new PluginError('WITKIT_PLUGIN_NOT_FOUND', name, `no component at \`${path}\``, { cause })
+      : new PluginError('WITKIT_LOAD_FAILED', name, `cannot read \`${path}\`: ${cause.message}`, { cause });
+  });
+  const sha256 = sha256Hex(bytes);
+  const wasInMemory = cache.has(sha256, memoryLimitBytes);
+  try {
+    return { compiled: await cache.get(bytes, sha256, memoryLimitBytes), wasInMemory };
+  } catch (cause) {
+    if (cause instanceof RangeError && memoryLimitBytes !== undefined) {
+      throw new PluginError(
+        'WITKIT_MEMORY_LIMIT_EXCEEDED',
+        name,
+        `cannot start within its memory limit: ${cause.message}`,
+        { cause },
+      );
+    }
+    throw new PluginError(
+      'WITKIT_LOAD_FAILED',
+      name,
+      `\`${path}\` is not a loadable component: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * The world a component is served as: `wanted` when given (it must implement it), else the
+ * contracts world whose exports it has exactly, else a `custom` world (a user's own WIT:
+ * it loads, with untyped exports and no contract features such as events).
+ *
+ * @throws {PluginError} `WITKIT_LOAD_FAILED` for an unknown world or a missing export
+ */
+export function worldOfComponent(
+  name: string,
+  compiled: CompiledComponent,
+  wanted: string | undefined,
+): WorldInfo {
+  if (wanted !== undefined) {
+    const world = findWorld(wanted);
+    if (!world) throw new PluginError('WITKIT_LOAD_FAILED', name, `unknown world \`${wanted}\``);
+    const missing = world.exports.filter((id) => !compiled.exports.includes(id));
+    if (missing.length > 0) {
+      throw new PluginError(
+        'WITKIT_LOAD_FAILED',
+        name,
+        `the component does not implement world \`${world.id}\`: missing export ${missing.map((m) => `\`${m}\``).join(', ')}`,
+      );
+    }
+    return world;
+  }
+  const exported = new Set(compiled.exports.filter((e) => e.includes(':')));
+  return (
+    worlds.find((w) => w.exports.length === exported.size && w.exports.every((e) => exported.has(e))) ?? {
+      name: 'custom',
+      id: 'custom',
+      imports: [...compiled.imports],
+      exports: [...compiled.exports],
+    }
+  );
+}
