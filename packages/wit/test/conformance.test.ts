@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,8 @@ function interfaceKeys(items: WitWorld['imports']): string[] {
 }
 
 beforeAll(() => {
+  // Git keeps no empty folders, so the case whose point is an empty dep folder makes it here.
+  mkdirSync(join(corpus, 'invalid', 'empty-dep-dir', 'deps', 'empty'), { recursive: true });
   preopen(corpus, repoWit);
 });
 
