@@ -60,6 +60,25 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       await runWitResolve(path, { world: opts.world, json: opts.json === true }, io);
     });
 
+  const create = program.command('new').description('scaffold new projects');
+  create
+    .command('plugin')
+    .description('scaffold a plugin with typed stubs of every export of a world, and a test that loads it')
+    .argument('<name>', 'the plugin name, kebab-case (e.g. `my-plugin`)')
+    .requiredOption('--lang <lang>', 'the plugin language: `ts` or `rust`')
+    .requiredOption('--world <world>', 'the world the plugin implements, e.g. `processor-plugin`')
+    .option('--dir <dir>', 'the folder to create (default: `plugins-js/<name>` or `plugins-rust/<name>`)')
+    .action(async (name: string, opts: { lang: string; world: string; dir?: string }) => {
+      const { runNewPlugin, isScaffoldError } = await import('./commands/new-plugin.js');
+      try {
+        await runNewPlugin(name, { lang: opts.lang as 'ts' | 'rust', world: opts.world, dir: opts.dir }, io);
+      } catch (error) {
+        if (!isScaffoldError(error)) throw error;
+        io.err(`error[${error.code}]: ${error.message}`);
+        exitCode = 1;
+      }
+    });
+
   const bindgen = program.command('bindgen').description('generate bindings for a WIT world');
   bindgen
     .command('rust')

@@ -65,7 +65,7 @@ export class WorkerInstance {
 
   async #awaitReady() {
     // The guest's `initialize` may already call host services, so serve those while waiting.
-    await this.#serve(State.Ready, Number.POSITIVE_INFINITY, 'initialize');
+    await this.#keepAlive(() => this.#serve(State.Ready, Number.POSITIVE_INFINITY, 'initialize'));
     const ready = this.#channel.read() as
       | { ok: true; functions: Array<[string, string[]]>; lean: string[] }
       | { ok: false; code: PluginErrorCode; message: string };
@@ -117,6 +117,19 @@ export class WorkerInstance {
     }
   }
 
+  /**
+   * Keeps the process alive while the host waits on the worker: `Atomics.waitAsync` holds no
+   * event-loop handle, and an idle worker must not keep a host process from exiting.
+   */
+  async #keepAlive<T>(wait: () => Promise<T>): Promise<T> {
+    this.#worker.ref();
+    try {
+      return await wait();
+    } finally {
+      if (!this.#dead) this.#worker.unref();
+    }
+  }
+
   /** Whether the worker is gone (terminated after a fault or over its budget). */
   get dead(): boolean {
     return this.#dead !== undefined;
@@ -132,7 +145,9 @@ export class WorkerInstance {
     if (this.#dead) throw new PluginError('WITKIT_PLUGIN_UNAVAILABLE', this.#plugin, 'its worker is gone');
     const channel = this.#channel;
     channel.send(State.Call, [iface, fn, args]);
-    const state = await this.#serve(State.Result, cpuBudgetMs, iface ? `${iface}.${fn}` : fn);
+    const state = await this.#keepAlive(() =>
+      this.#serve(State.Result, cpuBudgetMs, iface ? `${iface}.${fn}` : fn),
+    );
     const payload = channel.read();
     channel.signal(State.Idle);
     if (state === State.Result) return payload;
