@@ -61,14 +61,19 @@ function sections(bytes: Uint8Array): Array<{ id: number; start: number; end: nu
   return out;
 }
 
-/** The memories a core module defines, in order. */
-export function definedMemories(bytes: Uint8Array): DefinedMemory[] {
-  const section = sections(bytes).find((s) => s.id === 5);
-  if (!section) return [];
-  const memories: DefinedMemory[] = [];
+interface MemoryEntry extends DefinedMemory {
+  readonly flags: number;
+}
+
+/** Reads the memory section's entries, and where the section's entries end. */
+function readMemorySection(
+  bytes: Uint8Array,
+  section: { start: number },
+): { entries: MemoryEntry[]; end: number } {
   let at = section.start;
   const count = readLeb(bytes, at);
   at = count.next;
+  const entries: MemoryEntry[] = [];
   for (let i = 0; i < count.value; i++) {
     const flags = bytes[at++]!;
     const initial = readLeb(bytes, at);
@@ -79,9 +84,20 @@ export function definedMemories(bytes: Uint8Array): DefinedMemory[] {
       at = max.next;
       maximum = max.value;
     }
-    memories.push({ initialPages: initial.value, maximumPages: maximum, plain: (flags & ~0x01) === 0 });
+    entries.push({ flags, initialPages: initial.value, maximumPages: maximum, plain: (flags & ~0x01) === 0 });
   }
-  return memories;
+  return { entries, end: at };
+}
+
+/** The memories a core module defines, in order. */
+export function definedMemories(bytes: Uint8Array): DefinedMemory[] {
+  const section = sections(bytes).find((s) => s.id === 5);
+  if (!section) return [];
+  return readMemorySection(bytes, section).entries.map(({ initialPages, maximumPages, plain }) => ({
+    initialPages,
+    maximumPages,
+    plain,
+  }));
 }
 
 /**
@@ -91,36 +107,27 @@ export function definedMemories(bytes: Uint8Array): DefinedMemory[] {
  * @throws {RangeError} when a cap is below a memory's initial size: the module could not even start
  */
 export function capMemories(bytes: Uint8Array, maxPages: readonly number[]): Uint8Array {
-  const all = sections(bytes);
-  const section = all.find((s) => s.id === 5);
+  const section = sections(bytes).find((s) => s.id === 5);
   if (!section) return bytes;
-  const body: number[] = [];
-  let at = section.start;
-  const count = readLeb(bytes, at);
-  at = count.next;
-  body.push(...writeLeb(count.value));
-  for (let i = 0; i < count.value; i++) {
-    const flags = bytes[at++]!;
-    const initial = readLeb(bytes, at);
-    at = initial.next;
-    let maximum: number | undefined;
-    if (flags & 0x01) {
-      const max = readLeb(bytes, at);
-      at = max.next;
-      maximum = max.value;
-    }
+  const { entries, end: at } = readMemorySection(bytes, section);
+  const body: number[] = [...writeLeb(entries.length)];
+  entries.forEach((m, i) => {
     const cap = maxPages[i];
-    if ((flags & ~0x01) !== 0 || cap === undefined) {
+    if (!m.plain || cap === undefined) {
       // Shared or 64-bit memory, or no cap for it: copy as it was.
-      body.push(flags, ...writeLeb(initial.value), ...(maximum === undefined ? [] : writeLeb(maximum)));
-      continue;
+      body.push(
+        m.flags,
+        ...writeLeb(m.initialPages),
+        ...(m.maximumPages === undefined ? [] : writeLeb(m.maximumPages)),
+      );
+      return;
     }
-    if (cap < initial.value) {
-      throw new RangeError(`memory ${i} starts at ${initial.value} pages, above the cap of ${cap} pages`);
+    if (cap < m.initialPages) {
+      throw new RangeError(`memory ${i} starts at ${m.initialPages} pages, above the cap of ${cap} pages`);
     }
-    const newMax = maximum === undefined ? cap : Math.min(maximum, cap);
-    body.push(0x01, ...writeLeb(initial.value), ...writeLeb(newMax));
-  }
+    const newMax = m.maximumPages === undefined ? cap : Math.min(m.maximumPages, cap);
+    body.push(0x01, ...writeLeb(m.initialPages), ...writeLeb(newMax));
+  });
   const tail = bytes.subarray(at, section.end);
   const payload = new Uint8Array(body.length + tail.length);
   payload.set(body, 0);
