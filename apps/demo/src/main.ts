@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crc32, deflateSync } from 'node:zlib';
 import { isPluginError, PluginHost } from '@witkit/host';
 import { findWorld } from '@witkit/wit-types';
 import { pino } from 'pino';
@@ -52,9 +53,104 @@ function discoverBuilt(): { path: string; info: BuildInfo }[] {
 const manifestExtras: Record<string, string> = {
   'text-transformer': '[config]\ndefault-mode = "title"\n',
   'event-logger': '[config]\nevents = "user.created, order.placed"\n',
+  // An untrusted-style plugin: its own worker thread, a CPU budget per call, capped memory.
+  'data-validator': '[permissions]\nisolation = "worker"\ncpu-time = "2s"\nmemory = "32MB"\n',
+  'log-enricher': '[config]\nevents = "user.created, user.deleted"\n',
 };
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
+
+type Process = (
+  label: string,
+  input: Uint8Array,
+  contentType: string,
+  options: [string, string][],
+) => Promise<
+  { label: string; res: { output: Uint8Array; contentType: string; itemsProcessed: number } } | undefined
+>;
+
+/** A 4x3 PNG (RGB, a red-to-blue gradient), made here so the demo needs no image files. */
+function samplePng(): Uint8Array {
+  const width = 4;
+  const height = 3;
+  const rows: number[] = [];
+  for (let y = 0; y < height; y++) {
+    rows.push(0);
+    for (let x = 0; x < width; x++) rows.push(255 - x * 60, 40, x * 60);
+  }
+  const chunk = (type: string, data: Uint8Array) => {
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    out.write(type, 4, 'latin1');
+    Buffer.from(data).copy(out, 8);
+    out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)) >>> 0, 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.from(rows))),
+    chunk('IEND', new Uint8Array()),
+  ]);
+}
+
+/** Width and height from a PNG's IHDR chunk. */
+const pngSize = (png: Uint8Array) => {
+  const view = new DataView(png.buffer, png.byteOffset);
+  return `${view.getUint32(16)}x${view.getUint32(20)}`;
+};
+
+/** Sample calls per plugin; text-transformer's serve any text plugin. */
+const samples: Record<string, (process: Process) => Promise<void>> = {
+  'text-transformer': async (process) => {
+    for (const mode of ['upper', 'reverse', 'snake', 'title']) {
+      const r = await process(
+        `process(mode=${mode})`,
+        enc.encode('Hello, Component Model!\nplugins are sandboxed'),
+        'text/plain',
+        [['mode', mode]],
+      );
+      if (r)
+        say(`  ${r.label} -> ${JSON.stringify(dec.decode(r.res.output))} (${r.res.itemsProcessed} lines)`);
+    }
+  },
+  'image-processor': async (process) => {
+    const png = samplePng();
+    for (const [w, h, type] of [
+      [8, 6, 'image/png'],
+      [2, 2, 'image/jpeg'],
+    ] as const) {
+      const r = await process(`resize ${pngSize(png)} PNG to ${w}x${h} ${type}`, png, type, [
+        ['width', String(w)],
+        ['height', String(h)],
+      ]);
+      if (r)
+        say(
+          `  ${r.label} -> ${r.res.output.length} bytes of ${r.res.contentType}${type === 'image/png' ? `, ${pngSize(r.res.output)}` : ''}`,
+        );
+    }
+    await process('resize to width=huge', png, 'image/png', [['width', 'huge']]);
+  },
+  'data-validator': async (process) => {
+    const doc = enc.encode(JSON.stringify({ name: 'Ada Lovelace', age: -3 }));
+    const rules: [string, string][] = [
+      ['required', 'name,email'],
+      ['type:age', 'number'],
+      ['min:age', '0'],
+    ];
+    const r = await process(
+      'validate {name, age: -3} against required/type/min rules',
+      doc,
+      'application/json',
+      rules,
+    );
+    if (r) say(`  ${r.label} -> ${dec.decode(r.res.output)}`);
+  },
+};
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -82,7 +178,7 @@ async function main(): Promise<void> {
     { level: 'info' },
     pretty({
       sync: true,
-      ignore: 'pid,hostname,plugin,version,world,sha256',
+      ignore: 'pid,hostname,plugin,version,world,sha256,isolation',
       messageFormat: '{plugin} | {msg}',
       translateTime: 'HH:MM:ss.l',
     }),
@@ -96,31 +192,32 @@ async function main(): Promise<void> {
   for (const p of host.list()) {
     const info = built.find((b) => b.info.name === p.name)?.info;
     say(
-      `  ${p.name}@${p.version}  ${p.world}  ${info?.engine ?? 'rust'}  ${((info?.size ?? 0) / 1024).toFixed(0)} KiB  ${p.status}`,
+      `  ${p.name}@${p.version}  ${p.world}  ${info?.engine ?? 'rust'}  ${((info?.size ?? 0) / 1024).toFixed(0)} KiB  ${host.get(p.name).isolation}  ${p.status}`,
     );
   }
 
   for (const p of host.list().filter((p) => p.world.endsWith('/processor-plugin@0.1.0'))) {
     say(`\n== ${p.name}`);
     const plugin = host.get(p.name, { world: 'processor-plugin' });
-    const text = 'Hello, Component Model!\nplugins are sandboxed';
-    for (const mode of ['upper', 'reverse', 'snake', 'title']) {
+    const process = async (
+      label: string,
+      input: Uint8Array,
+      contentType: string,
+      options: [string, string][],
+    ) => {
       try {
-        const res = await plugin.exports.dataProcessor.process({
-          input: enc.encode(text),
-          contentType: 'text/plain',
-          options: [['mode', mode]],
-        });
-        say(
-          `  process(mode=${mode}) -> ${JSON.stringify(dec.decode(res.output))} (${res.itemsProcessed} lines)`,
-        );
+        const res = await plugin.exports.dataProcessor.process({ input, contentType, options });
+        return { label, res };
       } catch (error) {
         if (!isPluginError(error)) throw error;
-        say(`  process(mode=${mode}) -> ${error.code}: ${String(error.payload ?? error.message)}`);
+        say(`  ${label} -> ${error.code}: ${String(error.payload ?? error.message)}`);
+        return undefined;
       }
-    }
+    };
+    const sample = samples[p.name] ?? samples['text-transformer']!;
+    await sample(process);
     say(
-      `  validate(<bad utf-8>) -> ${await plugin.exports.dataProcessor.validate(new Uint8Array([0xc3, 0x28]))}`,
+      `  validate(<3 bytes of garbage>) -> ${await plugin.exports.dataProcessor.validate(new Uint8Array([0xc3, 0x28, 0xff]))}`,
     );
   }
 
