@@ -39,7 +39,7 @@ export interface BuiltPlugin {
 /** Options of {@link buildJsPlugin}. */
 export interface BuildJsPluginOptions {
   /**
-   * Folder for the outputs, relative to the plugin.
+   * Folder for the outputs: relative to the plugin, or absolute.
    * @default 'dist'
    */
   readonly outDir?: string;
@@ -92,7 +92,7 @@ export async function buildJsPlugin(
     );
   }
   const component = await componentizePlugin(manifest, bundle.source);
-  const outDir = join(dir, options.outDir ?? 'dist');
+  const outDir = resolve(dir, options.outDir ?? 'dist');
   await mkdir(outDir, { recursive: true });
   const componentPath = join(outDir, `${manifest.name}.wasm`);
   const sha256 = createHash('sha256').update(component).digest('hex');

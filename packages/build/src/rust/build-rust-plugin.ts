@@ -119,7 +119,7 @@ export async function buildRustPlugin(
   const { component } = await componentizeCoreModule(manifest, core);
   const tComponentize = lap();
 
-  const outDir = join(dir, options.outDir ?? 'dist');
+  const outDir = resolve(dir, options.outDir ?? 'dist');
   await mkdir(outDir, { recursive: true });
   const componentPath = join(outDir, `${manifest.name}.wasm`);
   const coreModulePath = join(outDir, `${manifest.name}.core.wasm`);
