@@ -65,6 +65,8 @@ export interface HostServicesContext {
    * there is none. Absent when the plugin runs outside a {@link PluginHost}.
    */
   readonly sendRequest?: (from: string, request: GuestRequest) => Uint8Array | Promise<Uint8Array>;
+  /** Told about every outbound request the plugin's grants refused, for the audit log. */
+  readonly onNetDenied?: (destination: string, url: string) => void;
 }
 
 /**
@@ -123,6 +125,7 @@ export function createHostServices(ctx: HostServicesContext) {
     const policy = ctx.http;
     if (!policy || !isNetAllowed(policy.permissions, 'connect', target.hostname, port)) {
       log.warn({ url: target.href, host: target.hostname, port }, 'outbound HTTP denied');
+      ctx.onNetDenied?.(`${target.hostname}:${port}`, target.href);
       throw `outbound HTTP to \`${target.hostname}:${port}\` is not granted to plugin \`${ctx.plugin}\`; grant it with \`net = ["connect:${target.hostname}:${port}"]\` in its plugin.toml`;
     }
     const outcome = policy.client.request({

@@ -28,7 +28,7 @@ export { InstancePool, type InstancePoolOptions } from './instance-pool.js';
 export { LatencyHistogram } from './latency.js';
 export { type LoadedPlugin, type LoadPluginOptions, loadPlugin } from './load-plugin.js';
 export type { InstanceCounts, PluginMetricsSnapshot } from './metrics.js';
-export { type AsyncExports, Plugin, type PluginInfo, type PluginStatus } from './plugin.js';
+export { type AsyncExports, type LimitHit, Plugin, type PluginInfo, type PluginStatus } from './plugin.js';
 export {
   type BatchCall,
   type BatchResult,

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { basename, extname, join, resolve } from 'node:path';
-import { defaultLimits, type FsViolation, type PluginManifest } from '@witkit/security';
+import {
+  AuditLog,
+  defaultLimits,
+  type FsViolation,
+  type PluginManifest,
+  type SecurityViolation,
+} from '@witkit/security';
 import { findWorld } from '@witkit/wit-types';
 import type { WorldExports } from '@witkit/wit-types/host';
 import pMap from 'p-map';
@@ -42,6 +48,8 @@ export interface PluginHostOptions {
   readonly acquireTimeoutMs?: number;
   /** Outbound HTTP timeout per request. @default 10000 */
   readonly httpTimeoutMs?: number;
+  /** The JSONL audit log of security violations. @default `<dataDir>/audit.jsonl` */
+  readonly auditLog?: string;
 }
 
 /** How to load one plugin. */
@@ -147,6 +155,11 @@ function compareSemver(a: string, b: string): number {
 export class PluginHost {
   /** Events emitted by plugins and published by the host application. */
   readonly events: EventBus;
+  /**
+   * Every denial and limit hit of every plugin: appended here, published on {@link events} as
+   * `security.violation`, and logged.
+   */
+  readonly audit: AuditLog;
   readonly #options: PluginHostOptions;
   readonly #logger: PinoLogger;
   readonly #cache: ComponentCache;
@@ -170,6 +183,9 @@ export class PluginHost {
       ...(options.maxCompiledInMemory === undefined ? {} : { maxInMemory: options.maxCompiledInMemory }),
     });
     this.events = new EventBus(this.#logger);
+    this.audit = new AuditLog(
+      options.auditLog ?? join(resolve(options.dataDir ?? join('.witkit', 'data')), 'audit.jsonl'),
+    );
   }
 
   /**
@@ -264,16 +280,32 @@ export class PluginHost {
         ...(this.#options.httpTimeoutMs === undefined ? {} : { timeoutMs: this.#options.httpTimeoutMs }),
       },
       sendRequest: (from, request) => this.#routeRequest(from, request, inWorker),
+      onNetDenied: (destination, url) =>
+        this.#violation({
+          plugin: name,
+          type: 'net-access-denied',
+          resource: destination,
+          action: 'denied',
+          detail: { url },
+        }),
     });
     return Plugin.start({
       plugin: name,
       isolation,
-      dispatch: dispatcherFor(hostServices, (v) => this.#violation(v as FsViolation)),
+      dispatch: dispatcherFor(hostServices, (v) => this.#fsViolation(v as FsViolation)),
       filesystem: {
         grants: options.manifest?.permissions.fs ?? [],
         deny: options.manifest?.permissions.deny.fs ?? [],
       },
-      onViolation: (v) => this.#violation(v),
+      onViolation: (v) => this.#fsViolation(v),
+      onLimit: (hit) =>
+        this.#violation({
+          plugin: name,
+          type: hit.type,
+          resource: hit.resource,
+          action: hit.action,
+          detail: { message: hit.message },
+        }),
       version,
       path,
       world,
@@ -292,9 +324,26 @@ export class PluginHost {
     });
   }
 
-  /** A refused filesystem request: logged now; the audit log (issue 6) builds on this. */
-  #violation(violation: FsViolation): void {
-    this.#logger.warn({ ...violation, plugin: violation.plugin }, 'filesystem access denied');
+  #fsViolation(v: FsViolation): void {
+    this.#violation({
+      plugin: v.plugin,
+      type: 'fs-access-denied',
+      resource: v.resource,
+      action: 'denied',
+      detail: { op: v.op, reason: v.reason, path: v.path },
+    });
+  }
+
+  /** Audits a denial or limit hit: the JSONL log, the event bus, the host log. */
+  #violation(violation: Omit<SecurityViolation, 'timestamp'>): void {
+    const entry = this.audit.record(violation);
+    this.#logger.warn({ ...entry }, 'security violation');
+    this.events.publish({
+      type: 'security.violation',
+      payload: JSON.stringify(entry),
+      source: entry.plugin,
+      timestamp: Date.now(),
+    });
   }
 
   #environmentFor(manifest: PluginManifest | undefined): Record<string, string> {

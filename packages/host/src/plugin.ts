@@ -61,7 +61,25 @@ export interface PluginSpec extends InstanceSpec {
   readonly cpuTimeMs?: number;
   /** Answers host-service calls of guests in workers, on the host thread. Needed for `worker`. */
   readonly dispatch?: ServiceDispatch;
+  /** Told about every limit a call hits (memory, CPU time, instances), for the audit log. */
+  readonly onLimit?: (hit: LimitHit) => void;
 }
+
+/** A limit a call of the plugin hit. */
+export interface LimitHit {
+  readonly type: 'memory-exceeded' | 'cpu-time-exceeded' | 'instance-limit-exceeded';
+  /** The function called. */
+  readonly resource: string;
+  /** `terminated` when the instance was discarded, `denied` when the call never ran. */
+  readonly action: 'terminated' | 'denied';
+  readonly message: string;
+}
+
+const limitTypes: Partial<Record<string, LimitHit['type']>> = {
+  WITKIT_MEMORY_LIMIT_EXCEEDED: 'memory-exceeded',
+  WITKIT_CPU_LIMIT_EXCEEDED: 'cpu-time-exceeded',
+  WITKIT_INSTANCE_LIMIT_EXCEEDED: 'instance-limit-exceeded',
+};
 
 /** The worker side of a plugin: its pool, and what its first worker reported. */
 interface WorkerSide {
@@ -101,6 +119,7 @@ export class Plugin<E = unknown> implements PluginInfo {
   readonly #logger: PinoLogger;
   readonly #memoryLimitBytes: number | undefined;
   readonly #cpuTimeMs: number;
+  readonly #onLimit: ((hit: LimitHit) => void) | undefined;
   #faulted = false;
   #paused = false;
   #stopped = false;
@@ -169,6 +188,7 @@ export class Plugin<E = unknown> implements PluginInfo {
     this.#memoryLimitBytes = spec.compiled.memoryLimitBytes;
     this.#cpuTimeMs = spec.cpuTimeMs ?? spec.manifest?.permissions.limits.cpuTimeMs ?? 10_000;
     this.#logger = spec.logger.child({ plugin: spec.plugin, version: spec.version });
+    this.#onLimit = spec.onLimit;
     if (worker) {
       this.#pool = undefined;
       this.#worker = worker;
@@ -238,7 +258,22 @@ export class Plugin<E = unknown> implements PluginInfo {
    */
   call(iface: string, fn: string, args: readonly unknown[]): Promise<unknown> {
     if (this.#paused) return Promise.reject(this.#unavailable());
-    return this.#call(iface, fn, args);
+    return this.#onLimit
+      ? this.#call(iface, fn, args).catch((error) => this.#reportLimit(error, iface, fn))
+      : this.#call(iface, fn, args);
+  }
+
+  #reportLimit(error: unknown, iface: string, fn: string): never {
+    const type = limitTypes[(error as { code?: string }).code ?? ''];
+    if (type) {
+      this.#onLimit?.({
+        type,
+        resource: label(iface, fn),
+        action: type === 'instance-limit-exceeded' ? 'denied' : 'terminated',
+        message: (error as Error).message,
+      });
+    }
+    throw error;
   }
 
   /**

@@ -5,6 +5,14 @@
  *
  * @packageDocumentation
  */
+
+export {
+  AuditLog,
+  type AuditQuery,
+  type EnforcementAction,
+  type SecurityViolation,
+  type ViolationType,
+} from './audit/audit-log.js';
 export { isManifestError, ManifestError, type ManifestErrorCode } from './errors.js';
 export { parseFsGrant, parseNetGrant } from './grants.js';
 export {

@@ -292,9 +292,16 @@ describe('the sandbox through PluginHost, from plugin.toml', () => {
         expect(lines).toContainEqual(
           expect.objectContaining({
             level: 40,
-            msg: 'filesystem access denied',
+            msg: 'security violation',
             plugin: 'fs-probe',
-            reason: 'read-only',
+            type: 'fs-access-denied',
+          }),
+        );
+        // Every refusal is in the host's audit log, with the operation and the reason.
+        expect(host.audit.query({ plugin: 'fs-probe', type: 'fs-access-denied' })).toContainEqual(
+          expect.objectContaining({
+            action: 'denied',
+            detail: expect.objectContaining({ reason: 'read-only' }),
           }),
         );
       } finally {

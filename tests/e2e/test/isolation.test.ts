@@ -95,6 +95,13 @@ describe('plugins in worker threads', () => {
         'plugin `host-probe`: `dataProcessor.process` ran longer than its 300 ms CPU budget and was stopped; raise `cpu-time` in plugin.toml if it needs more',
     });
     expect(plugin.metrics.snapshot().instances.discarded).toBe(1);
+    expect(host.audit.query({ plugin: 'host-probe' })).toEqual([
+      expect.objectContaining({
+        type: 'cpu-time-exceeded',
+        resource: 'dataProcessor.process',
+        action: 'terminated',
+      }),
+    ]);
     // A fresh worker serves the next call.
     expect(await run('echo', 'recovered')).toBe('recovered');
   });

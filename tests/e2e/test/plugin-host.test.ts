@@ -266,6 +266,20 @@ describe('host services through the host', () => {
     expect(lines).toContainEqual(
       expect.objectContaining({ level: levels.warn, msg: 'outbound HTTP denied', host: 'localhost' }),
     );
+    // The denial is audited: in the JSONL log, and on the event bus.
+    expect(host.audit.query({ plugin: 'host-probe', type: 'net-access-denied' })).toEqual([
+      expect.objectContaining({
+        resource: `localhost:${port}`,
+        action: 'denied',
+        detail: { url: `http://localhost:${port}/hello` },
+      }),
+    ]);
+    expect(
+      readFileSync(host.audit.file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).type),
+    ).toEqual(['net-access-denied']);
   });
 
   it('reports a timeout and an unreachable destination as the request error, not a fault', async () => {
