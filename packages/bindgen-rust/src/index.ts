@@ -6,3 +6,4 @@ export {
   type RustBindingsOptions,
   type RustBindingsPathOptions,
 } from './generate.js';
+export { camel as rustCamelName, snake as rustSnakeName, typeName as rustTypeName } from './names.js';

@@ -1,5 +1,6 @@
 /**
- * WIT kebab-case names to Rust identifiers.
+ * WIT kebab-case names to Rust identifiers. Exported so code written against the bindings
+ * (scaffolded plugins) names things exactly as the generator does.
  *
  * @module
  */

@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+// The generator's own naming, so the stubs name exactly what the bindings define.
+import { rustCamelName as camel, rustTypeName, rustSnakeName as snake } from '@witkit/bindgen-rust';
 import { jsExportName } from '@witkit/build';
 import {
   resolveWitPath,
@@ -100,31 +102,6 @@ const NAME_RE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 function jsName(name: string): string {
   return name.replace(/^%/, '').replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
-
-// Mirrors @witkit/bindgen-rust's names.ts: the stubs must name what the bindings define.
-const RUST_KEYWORDS = new Set(
-  (
-    'as break const continue crate else enum extern false fn for if impl in let loop match mod move mut pub ref ' +
-    'return self Self static struct super trait true type unsafe use where while async await dyn abstract become ' +
-    'box do final macro override priv typeof unsized virtual yield try gen union'
-  ).split(' '),
-);
-const RUST_TAKEN = new Set(
-  'Vec String Option Result Box Drop Some None Ok Err Clone Copy Debug Default Eq PartialEq Hash Ord PartialOrd Sized Send Sync Guest'.split(
-    ' ',
-  ),
-);
-const unreserved = (n: string) => (RUST_KEYWORDS.has(n) ? `${n}_` : n);
-const snake = (n: string) => unreserved(n.replace(/^%/, '').replace(/-/g, '_').toLowerCase());
-const camel = (n: string) =>
-  unreserved(
-    n
-      .replace(/^%/, '')
-      .split('-')
-      .map((w) => (w === '' ? '' : w[0]!.toUpperCase() + w.slice(1).toLowerCase()))
-      .join(''),
-  );
-const rustTypeName = (n: string) => (RUST_TAKEN.has(camel(n)) ? `${camel(n)}_` : camel(n));
 
 // ---- the world -----------------------------------------------------------------------------
 
