@@ -165,6 +165,7 @@ export class PluginHost {
   readonly #cache: ComponentCache;
   readonly #http = new SyncHttp();
   readonly #plugins = new Map<string, Map<string, Plugin>>();
+  readonly #defaults = new Map<string, Plugin>();
   readonly #sources = new Map<string, LoadOptions & { name: string; version: string }>();
   readonly #failed = new Map<
     string,
@@ -237,12 +238,7 @@ export class PluginHost {
     }
     const source = { ...options, path, name, version };
     const plugin = await this.#build(source);
-    let versions = this.#plugins.get(name);
-    if (!versions) {
-      versions = new Map();
-      this.#plugins.set(name, versions);
-    }
-    versions.set(version, plugin);
+    this.#setVersion(name, version, plugin);
     this.#sources.set(`${name}@${version}`, source);
     this.#failed.delete(name);
     await this.#subscribeEventHandler(plugin);
@@ -457,9 +453,25 @@ export class PluginHost {
   }
 
   #default(name: string): Plugin | undefined {
-    const versions = this.#plugins.get(name);
-    if (!versions || versions.size === 0) return undefined;
-    return [...versions.values()].sort((a, b) => compareSemver(b.version, a.version))[0];
+    return this.#defaults.get(name);
+  }
+
+  /** Stores `plugin` as `name@version` and recomputes the name's default (highest) version. */
+  #setVersion(name: string, version: string, plugin: Plugin | undefined): void {
+    let versions = this.#plugins.get(name);
+    if (!versions) {
+      versions = new Map();
+      this.#plugins.set(name, versions);
+    }
+    if (plugin) versions.set(version, plugin);
+    else versions.delete(version);
+    // Kept up to date here, so `get(name)` on the call path is a map lookup, not a sort.
+    const highest = [...versions.values()].sort((a, b) => compareSemver(b.version, a.version))[0];
+    if (highest) this.#defaults.set(name, highest);
+    else {
+      this.#defaults.delete(name);
+      this.#plugins.delete(name);
+    }
   }
 
   /**
@@ -532,8 +544,7 @@ export class PluginHost {
   }
 
   async #retire(plugin: Plugin, deadlineMs?: number): Promise<void> {
-    this.#plugins.get(plugin.name)?.delete(plugin.version);
-    if (this.#plugins.get(plugin.name)?.size === 0) this.#plugins.delete(plugin.name);
+    this.#setVersion(plugin.name, plugin.version, undefined);
     this.#eventSubscriptions.get(plugin)?.();
     this.#eventSubscriptions.delete(plugin);
     await plugin.shutdown(deadlineMs === undefined ? {} : { deadlineMs });
@@ -553,7 +564,7 @@ export class PluginHost {
     const source = this.#sources.get(`${old.name}@${old.version}`)!;
     const fresh = await this.#build(source);
     // The swap is one map write: a call either got the old plugin or gets the new one.
-    this.#plugins.get(name)?.set(old.version, fresh);
+    this.#setVersion(name, old.version, fresh);
     this.#eventSubscriptions.get(old)?.();
     this.#eventSubscriptions.delete(old);
     await this.#subscribeEventHandler(fresh);
@@ -685,6 +696,7 @@ export class PluginHost {
     await Promise.race([this.events.idle(), new Promise((r) => setTimeout(r, deadlineMs).unref())]);
     const results = await Promise.all(all.map((p) => p.shutdown({ deadlineMs })));
     this.#plugins.clear();
+    this.#defaults.clear();
     await this.#http.close();
     return results.every(Boolean);
   }

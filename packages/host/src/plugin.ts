@@ -258,22 +258,19 @@ export class Plugin<E = unknown> implements PluginInfo {
    */
   call(iface: string, fn: string, args: readonly unknown[]): Promise<unknown> {
     if (this.#paused) return Promise.reject(this.#unavailable());
-    return this.#onLimit
-      ? this.#call(iface, fn, args).catch((error) => this.#reportLimit(error, iface, fn))
-      : this.#call(iface, fn, args);
+    return this.#call(iface, fn, args);
   }
 
-  #reportLimit(error: unknown, iface: string, fn: string): never {
+  /** Tells `onLimit` when `error` is a limit hit; called where such errors arise, off the hot path. */
+  #noteLimit(error: unknown, iface: string, fn: string): void {
     const type = limitTypes[(error as { code?: string }).code ?? ''];
-    if (type) {
-      this.#onLimit?.({
-        type,
-        resource: label(iface, fn),
-        action: type === 'instance-limit-exceeded' ? 'denied' : 'terminated',
-        message: (error as Error).message,
-      });
-    }
-    throw error;
+    if (!type || !this.#onLimit) return;
+    this.#onLimit({
+      type,
+      resource: label(iface, fn),
+      action: type === 'instance-limit-exceeded' ? 'denied' : 'terminated',
+      message: (error as Error).message,
+    });
   }
 
   /**
@@ -293,7 +290,15 @@ export class Plugin<E = unknown> implements PluginInfo {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (instance === undefined) return pool.acquire().then((i) => this.#invoke(i, iface, fn, args));
+    if (instance === undefined) {
+      return pool.acquire().then(
+        (i) => this.#invoke(i, iface, fn, args),
+        (error: unknown) => {
+          this.#noteLimit(error, iface, fn);
+          throw error;
+        },
+      );
+    }
     try {
       return Promise.resolve(this.#invoke(instance, iface, fn, args));
     } catch (error) {
@@ -350,7 +355,10 @@ export class Plugin<E = unknown> implements PluginInfo {
       });
       poisoned = failure.kind !== 'plugin-error';
       this.metrics.record(performance.now() - started, failure.kind === 'trap' ? 'trap' : 'error');
-      if (poisoned) this.#fault(error, iface, fn, failure.error.guestBacktrace);
+      if (poisoned) {
+        this.#fault(error, iface, fn, failure.error.guestBacktrace);
+        this.#noteLimit(failure.error, iface, fn);
+      }
       throw failure.error;
     } finally {
       this.#inFlight--;
@@ -364,7 +372,10 @@ export class Plugin<E = unknown> implements PluginInfo {
     fn: string,
     args: readonly unknown[],
   ): Promise<unknown> {
-    const worker = await workers.acquire();
+    const worker = await workers.acquire().catch((error: unknown) => {
+      this.#noteLimit(error, iface, fn);
+      throw error;
+    });
     const started = performance.now();
     this.#inFlight++;
     let poisoned = false;
@@ -379,6 +390,7 @@ export class Plugin<E = unknown> implements PluginInfo {
       poisoned = kind === 'trap' || kind === 'host-failure' || worker.dead;
       this.metrics.record(performance.now() - started, kind === 'trap' ? 'trap' : 'error');
       if (poisoned) this.#fault(error, iface, fn, (error as PluginError).guestBacktrace);
+      this.#noteLimit(error, iface, fn);
       throw error;
     } finally {
       this.#inFlight--;
