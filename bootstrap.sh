@@ -51,6 +51,18 @@ else
   echo "warning: no Rust wasm toolchain; Rust plugins will not build. Fix: apt-get install -y $rust_apt" >&2
 fi
 
+step "OCI registry (for @witkit/deploy's tests)"
+# CNCF distribution: the deploy tests start it on a free port to push and pull real artifacts.
+if command -v docker-registry >/dev/null; then
+  docker-registry --version
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >/dev/null
+  docker-registry --version
+else
+  echo "warning: no docker-registry; @witkit/deploy's OCI tests will fail. Fix: apt-get install -y docker-registry" >&2
+fi
+
 step "dependencies"
 pnpm install --frozen-lockfile --reporter=silent
 

@@ -2,13 +2,17 @@
 // bench/results/<suite>.json plus a readable table.
 import { type BenchResult, report } from './lib/measure.ts';
 import { callPathSuite } from './suites/call-path.ts';
+import { deploySuite } from './suites/deploy.ts';
 import { enginesSuite } from './suites/engines.ts';
 import { loadSuite } from './suites/load.ts';
+import { workerSpinSuite } from './suites/worker-spin.ts';
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   'call-path': callPathSuite,
   load: loadSuite,
   engines: enginesSuite,
+  'worker-spin': workerSpinSuite,
+  deploy: deploySuite,
 };
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(suites)) {

@@ -153,7 +153,7 @@ export async function callPathSuite(): Promise<BenchResult[]> {
     dataDir: join(import.meta.dirname, '..', '.cache', 'data'),
     logger: pino({ level: 'silent' }),
   });
-  await host.load({ path: join(dist, 'bench-kernels.wasm') });
+  await host.load({ path: join(dist, 'bench-kernels.wasm'), isolation: 'in-thread' });
   type Kernels = { add(a: number, b: number): Promise<number>; reverse(s: string): Promise<string> };
   const call = () => host.get('bench-kernels').exports as unknown as Kernels;
   check('witkit reverse', await call().reverse(TEXT), expected);

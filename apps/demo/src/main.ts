@@ -1,7 +1,8 @@
 // The Quick start demo: a host application that finds every plugin our pipelines built,
 // stages them in a plugin directory with their manifests, starts a PluginHost, calls each
 // plugin on sample inputs, routes events between host and plugins, and prints the metrics.
-// It grows with the SDK (Rust plugins, hot reload, canary).
+// Then the deployment story (deploy-story.ts): signed releases, a canary that is promoted
+// and a faulty one that rolls itself back, under steady traffic.
 import {
   copyFileSync,
   existsSync,
@@ -18,6 +19,7 @@ import { isPluginError, PluginHost } from '@witkit/host';
 import { findWorld } from '@witkit/wit-types';
 import { pino } from 'pino';
 import pretty from 'pino-pretty';
+import { runDeployStory } from './deploy-story.ts';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const pluginRoots = [join(repo, 'plugins-js'), join(repo, 'plugins-rust')];
@@ -51,9 +53,10 @@ function discoverBuilt(): { path: string; info: BuildInfo }[] {
 
 /** Per-plugin manifest extras for the demo: config and permissions. */
 const manifestExtras: Record<string, string> = {
-  'text-transformer': '[config]\ndefault-mode = "title"\n',
+  // Trusted, so it opts into the host's thread for speed; every other plugin gets a worker.
+  'text-transformer': '[config]\ndefault-mode = "title"\n[permissions]\nisolation = "in-thread"\n',
   'event-logger': '[config]\nevents = "user.created, order.placed"\n',
-  // An untrusted-style plugin: its own worker thread, a CPU budget per call, capped memory.
+  // An untrusted-style plugin: its own worker thread (the default), a CPU budget per call, capped memory.
   'data-validator': '[permissions]\nisolation = "worker"\ncpu-time = "2s"\nmemory = "32MB"\n',
   'log-enricher': '[config]\nevents = "user.created, user.deleted"\n',
 };
@@ -249,6 +252,14 @@ async function main(): Promise<void> {
   say(
     `  ${results.map((r) => (r.ok ? dec.decode((r.value as { output: Uint8Array }).output) : 'error')).join(', ')}`,
   );
+
+  const storyOk = await runDeployStory(
+    host,
+    join(work, 'deploy-story'),
+    join(repo, 'apps', 'demo', 'releases'),
+    say,
+  );
+  if (!storyOk) process.exitCode = 1;
 
   say('\n== metrics');
   for (const m of host.metrics()) {

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { isBindgenError } from '@witkit/bindgen-rust';
 import { isBuildError } from '@witkit/build';
+import { isDeployError, isStoreError } from '@witkit/deploy';
+import { isManifestError } from '@witkit/security';
 import { isWitError } from '@witkit/wit';
 import { Command } from 'commander';
 
@@ -24,7 +26,7 @@ const defaultIo: CliIo = {
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   let exitCode = 0;
   const program = new Command('witkit')
-    .description('Build, inspect and check WebAssembly component plugins')
+    .description('Build, check, publish and deploy WebAssembly component plugins')
     .version(version)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
@@ -96,6 +98,109 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       );
     });
 
+  const places = (cmd: Command) =>
+    cmd
+      .option(
+        '--store <store>',
+        'a release store: a folder or `oci://host[:port]/namespace` (default: $WITKIT_STORE or .witkit/releases)',
+      )
+      .option(
+        '--state <dir>',
+        'the rollout state a running host follows (default: $WITKIT_STATE or .witkit/deploy)',
+      )
+      .option('--trust <key.pub...>', 'public keys releases must be signed with');
+  type Places = { store?: string; state?: string; trust?: string[] };
+
+  places(
+    program
+      .command('publish')
+      .description('publish a plugin folder (with plugin.toml) or a component file as a release')
+      .argument('<path>', 'a plugin folder or a .wasm component')
+      .option('--manifest <file>', 'the plugin.toml (default: beside the component, or in the folder)')
+      .option('--version <version>', "override the manifest's version")
+      .option('--min-host <version>', 'the oldest @witkit/host version the release runs on')
+      .option('--sign <key>', 'sign with this ed25519 private key (see `witkit keygen`)'),
+  ).action(
+    async (
+      path: string,
+      opts: Places & { manifest?: string; version?: string; minHost?: string; sign?: string },
+    ) => {
+      const { runPublish } = await import('./commands/deploy.js');
+      await runPublish(path, opts, io);
+    },
+  );
+
+  program
+    .command('keygen')
+    .description('create an ed25519 key pair for signing releases')
+    .option('--out <dir>', 'where to write witkit-signing.key and witkit-signing.pub', '.')
+    .action(async (opts: { out: string }) => {
+      const { runKeygen } = await import('./commands/deploy.js');
+      await runKeygen(opts.out, io);
+    });
+
+  places(
+    program
+      .command('deploy')
+      .description('serve the highest release matching a semver range: a hot swap, or a canary')
+      .argument('<name@range>', 'e.g. `word-stats@^2` (default range `*`)')
+      .option('--canary <pct>', 'start a canary at this percentage instead of switching all traffic', Number)
+      .option('--steps <pcts>', 'later canary percentages, comma-separated (default 10,25,50)')
+      .option(
+        '--step-seconds <s>',
+        'how long each canary step lasts while its gates hold (default 30)',
+        Number,
+      )
+      .option(
+        '--min-calls <n>',
+        'calls the candidate must serve in a step before it is judged (default 20)',
+        Number,
+      )
+      .option('--wait <seconds>', 'wait until a running host serves it, showing progress', Number),
+  ).action(
+    async (
+      target: string,
+      opts: Places & {
+        canary?: number;
+        steps?: string;
+        stepSeconds?: number;
+        minCalls?: number;
+        wait?: number;
+      },
+    ) => {
+      const { runDeploy } = await import('./commands/deploy.js');
+      if (!(await runDeploy(target, opts, io))) exitCode = 1;
+    },
+  );
+
+  places(
+    program.command('promote').description("make a canary's candidate the stable version").argument('<name>'),
+  ).action(async (name: string, opts: Places) => {
+    const { runPromote } = await import('./commands/deploy.js');
+    await runPromote(name, opts, io);
+  });
+
+  places(
+    program
+      .command('rollback')
+      .description('stop a canary, or return to an earlier release (default: the previous stable one)')
+      .argument('<name[@version]>'),
+  ).action(async (target: string, opts: Places) => {
+    const { runRollback } = await import('./commands/deploy.js');
+    await runRollback(target, opts, io);
+  });
+
+  places(
+    program
+      .command('status')
+      .description('releases, stable and candidate versions, canary percentages and gate figures')
+      .argument('[name]')
+      .option('--json', 'print JSON'),
+  ).action(async (name: string | undefined, opts: Places & { json?: boolean }) => {
+    const { runStatus } = await import('./commands/deploy.js');
+    await runStatus(name, opts, io);
+  });
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
@@ -108,7 +213,13 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       io.err(`error[${error.code}]: ${error.formatted}`);
       return 1;
     }
-    if (isBuildError(error) || isBindgenError(error)) {
+    if (
+      isBuildError(error) ||
+      isBindgenError(error) ||
+      isDeployError(error) ||
+      isStoreError(error) ||
+      isManifestError(error)
+    ) {
       io.err(`error[${error.code}]: ${error.message}`);
       return 1;
     }

@@ -6,14 +6,16 @@ import { PluginError } from './errors.js';
 /**
  * Reads a component file and compiles it through `cache`.
  *
+ * @param expectedSha256 - when given, bytes with another hash are refused before anything else
  * @throws {PluginError} `WITKIT_PLUGIN_NOT_FOUND` for a missing file, `WITKIT_LOAD_FAILED` for
- *   an unreadable one or bytes that are not a loadable component
+ *   an unreadable one or bytes that are not a loadable component, `WITKIT_CHECKSUM_MISMATCH`
  */
 export async function compileComponentFile(
   cache: ComponentCache,
   name: string,
   path: string,
   memoryLimitBytes?: number,
+  expectedSha256?: string,
 ): Promise<{ compiled: CompiledComponent; wasInMemory: boolean }> {
   const bytes = await readFile(path).catch((cause: NodeJS.ErrnoException) => {
     throw cause.code === 'ENOENT'
@@ -21,6 +23,13 @@ export async function compileComponentFile(
       : new PluginError('WITKIT_LOAD_FAILED', name, `cannot read \`${path}\`: ${cause.message}`, { cause });
   });
   const sha256 = sha256Hex(bytes);
+  if (expectedSha256 !== undefined && sha256 !== expectedSha256.toLowerCase()) {
+    throw new PluginError(
+      'WITKIT_CHECKSUM_MISMATCH',
+      name,
+      `\`${path}\` has sha256 ${sha256}, but its release says ${expectedSha256}: the file was changed or damaged after publishing; republish it or restore the released bytes`,
+    );
+  }
   const wasInMemory = cache.has(sha256, memoryLimitBytes);
   try {
     return { compiled: await cache.get(bytes, sha256, memoryLimitBytes), wasInMemory };

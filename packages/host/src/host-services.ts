@@ -5,6 +5,8 @@ import type { Logger as PinoLogger } from 'pino';
 import { FileConfigStore } from './config-store.js';
 import type { HttpJob, HttpOutcome } from './sync-http.js';
 
+/** Event types only the host publishes; plugins' `emit-event` calls with them are dropped. */
+const RESERVED_EVENT_TYPES = /^(security|deploy)\./;
 /** Log levels of the WIT `log-level` enum. */
 export type GuestLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
@@ -169,6 +171,11 @@ export function createHostServices(ctx: HostServicesContext) {
       return ctx.sendRequest(ctx.plugin, req);
     },
     emitEvent(eventType: string, payload: string): void {
+      // The host's own events (audit records, rollout decisions) must not be forgeable.
+      if (RESERVED_EVENT_TYPES.test(eventType)) {
+        log.warn({ eventType }, 'event dropped: `security.*` and `deploy.*` events come from the host only');
+        return;
+      }
       try {
         ctx.onEvent?.({ type: eventType, payload, source: ctx.plugin, timestamp: Date.now() });
       } catch (error) {

@@ -36,7 +36,9 @@ export {
   PluginHost,
   type PluginHostOptions,
   type StartReport,
+  type VersionRouter,
   type WorldName,
 } from './plugin-host.js';
 export { prometheusRegistry } from './prometheus.js';
+export { type StdioRecord, type StdioStream, stdioLimits } from './stdio.js';
 export { SyncHttp } from './sync-http.js';

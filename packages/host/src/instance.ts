@@ -1,8 +1,10 @@
+import { cli as wasiCli } from '@bytecodealliance/preview2-shim';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import { createFilesystemSandbox, type FsGrant, type FsViolation } from '@witkit/security';
 import type { CompiledComponent } from './component-cache.js';
 import { PluginError } from './errors.js';
 import { classifyCallError } from './faults.js';
+import { StdioCapture, type StdioRecord } from './stdio.js';
 
 /** jco's export object of one instance: interfaces by id and by short name, each an object of functions. */
 export type RawExports = Record<string, unknown>;
@@ -25,6 +27,8 @@ export interface PluginInstance {
   memoryBytes(): number;
   /** Releases what the instance holds outside wasm (its preopened directories). */
   dispose(): void;
+  /** Ends a call for stdio: emits a partial last line and restarts the per-call output cap. */
+  flushStdio(): void;
 }
 
 /** The import id under which jco expects the host services. */
@@ -55,7 +59,25 @@ export interface InstanceSpec {
   readonly filesystem?: { readonly grants: readonly FsGrant[]; readonly deny: readonly FsGrant[] };
   /** Receives every filesystem request the sandbox refused. */
   readonly onViolation?: (violation: FsViolation) => void;
+  /**
+   * Receives what the guest writes to stdout and stderr, line by line (see `stdio.ts` for the
+   * caps). @default the output is dropped; it never reaches the host process's own streams
+   */
+  readonly onStdio?: (record: StdioRecord) => void;
 }
+
+/**
+ * `wasi:cli/exit` for guests. The shim's ends the host process; this ends the guest's call,
+ * which fails (`WITKIT_EXECUTION_FAILED`) and discards the instance.
+ */
+const guestExit = {
+  exit(status: { tag: 'ok' | 'err' }): never {
+    throw new Error(`the plugin called exit (${status.tag === 'ok' ? 'success' : 'failure'})`);
+  },
+  exitWithCode(code: number): never {
+    throw new Error(`the plugin called exit with code ${code}`);
+  },
+};
 
 /**
  * Checks that the host provides every import of the component, before anything runs.
@@ -65,8 +87,21 @@ export interface InstanceSpec {
 let provided: Set<string> | undefined;
 
 export function checkImports(spec: Pick<InstanceSpec, 'plugin' | 'compiled'>): void {
-  provided ??= new Set([...Object.keys(new WASIShim().getImportObject()), hostServicesImport]);
+  // The shim also implements wasi:sockets and wasi:http; plugins do not get them: their only
+  // way to the network is the host's http-client, where the manifest's `net` grants apply.
+  provided ??= new Set([
+    ...Object.keys(new WASIShim().getImportObject()).filter((i) => !isRawNetworkImport(i)),
+    hostServicesImport,
+  ]);
   const known = provided;
+  const network = spec.compiled.imports.filter(isRawNetworkImport);
+  if (network.length > 0) {
+    throw new PluginError(
+      'WITKIT_UNKNOWN_IMPORT',
+      spec.plugin,
+      `the component imports ${network.map((i) => `\`${i}\``).join(', ')}: plugins get no raw sockets or wasi:http; use the http-client of \`witkit:host-api\`, where the manifest's \`net\` grants apply`,
+    );
+  }
   const unknown = spec.compiled.imports.filter((i) => !known.has(i));
   if (unknown.length > 0) {
     throw new PluginError(
@@ -77,14 +112,22 @@ export function checkImports(spec: Pick<InstanceSpec, 'plugin' | 'compiled'>): v
   }
 }
 
+/** Whether `id` is a WASI interface that would give a plugin the network directly. */
+export function isRawNetworkImport(id: string): boolean {
+  return id.startsWith('wasi:sockets/') || id.startsWith('wasi:http/');
+}
+
 /**
  * Instantiates the component in a WASI sandbox of its own (no preopens, no network, only the
- * given environment) with the host services, and runs its `initialize`.
+ * given environment, stdout and stderr captured) with the host services, and runs its
+ * `initialize`.
  *
  * @throws {PluginError} `WITKIT_LOAD_FAILED` when instantiation fails, `WITKIT_INIT_FAILED` when `initialize` does
  */
 export function createInstance(spec: InstanceSpec): PluginInstance {
+  const stdio = new StdioCapture(spec.onStdio ?? (() => {}));
   const wasi = new WASIShim({
+    cli: { ...wasiCli, ...stdio.interfaces, exit: guestExit },
     sandbox: { preopens: {}, env: { ...spec.environment }, args: [spec.plugin], enableNetwork: false },
   });
   // Files only through the sandbox: preopens for the manifest's grants, enforced per request.
@@ -121,6 +164,7 @@ export function createInstance(spec: InstanceSpec): PluginInstance {
   try {
     lifecycleOf(raw)?.initialize?.(spec.config.map(([k, v]) => [k, v]));
   } catch (cause) {
+    stdio.flush();
     fs?.dispose();
     const failure = classifyCallError(spec.plugin, 'initialize', cause);
     throw new PluginError(
@@ -132,10 +176,12 @@ export function createInstance(spec: InstanceSpec): PluginInstance {
       },
     );
   }
+  stdio.flush();
   return {
     raw,
     memoryBytes,
     dispose: () => fs?.dispose(),
+    flushStdio: () => stdio.flush(),
     ...callableFunctions(raw, spec.fastPath === false ? new Map() : fast),
   };
 }
@@ -167,10 +213,12 @@ function callableFunctions(
 }
 
 /** Runs the plugin's `shutdown` if its world has one; failures are reported, not thrown. */
-export function shutdownInstance(raw: RawExports, onError: (error: unknown) => void): void {
+export function shutdownInstance(instance: PluginInstance, onError: (error: unknown) => void): void {
   try {
-    lifecycleOf(raw)?.shutdown?.();
+    lifecycleOf(instance.raw)?.shutdown?.();
   } catch (error) {
     onError(error);
+  } finally {
+    instance.flushStdio();
   }
 }

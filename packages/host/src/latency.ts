@@ -62,6 +62,34 @@ export class LatencyHistogram {
     return this.#max;
   }
 
+  /** A copy of the histogram as it is now, e.g. to compare a later state with (see {@link since}). */
+  clone(): LatencyHistogram {
+    const copy = new LatencyHistogram();
+    copy.#counts.set(this.#counts);
+    copy.#total = this.#total;
+    copy.#sum = this.#sum;
+    copy.#max = this.#max;
+    return copy;
+  }
+
+  /**
+   * The durations recorded after `earlier` (a {@link clone} of this histogram) was taken: a
+   * window's quantiles without resetting anything. The window's max is bounded by buckets.
+   */
+  since(earlier: LatencyHistogram): LatencyHistogram {
+    const window = new LatencyHistogram();
+    let top = -1;
+    for (let i = 0; i < this.#counts.length; i++) {
+      const c = this.#counts[i]! - earlier.#counts[i]!;
+      window.#counts[i] = c;
+      if (c > 0) top = i;
+    }
+    window.#total = this.#total - earlier.#total;
+    window.#sum = this.#sum - earlier.#sum;
+    window.#max = top < 0 ? 0 : Math.min(this.#max, LatencyHistogram.upperBoundMs(top));
+    return window;
+  }
+
   /** Cumulative counts at the given upper bounds (ms), for Prometheus histograms. */
   cumulative(boundsMs: readonly number[]): number[] {
     const out = new Array<number>(boundsMs.length).fill(0);

@@ -16,6 +16,7 @@ import {
   shutdownInstance,
 } from './instance.js';
 import type { PluginStatus } from './plugin.js';
+import { logStdio } from './stdio.js';
 
 /** Names of the worlds a plugin can target. */
 type WorldName = keyof WorldExports;
@@ -31,7 +32,10 @@ export interface LoadPluginOptions<W extends WorldName = WorldName> {
   readonly name?: string;
   /** Config passed to the plugin's `initialize`. @default [] */
   readonly config?: ReadonlyArray<readonly [string, string]>;
-  /** Host logger; the plugin logs through a child tagged with its name. @default pino at info */
+  /**
+   * Host logger; the plugin logs through a child tagged with its name, and so do its stdout
+   * (at `info`) and stderr (at `warn`). @default pino at info
+   */
   readonly logger?: PinoLogger;
   /** Root of per-plugin state (config store, data dir). @default `.witkit/data` */
   readonly dataDir?: string;
@@ -101,6 +105,7 @@ export async function loadPlugin<W extends WorldName>(
     compiled,
     environment,
     config: options.config ?? [],
+    onStdio: logStdio(logger.child({ plugin: name })),
     hostServices: createHostServices({
       plugin: name,
       logger,
@@ -110,7 +115,7 @@ export async function loadPlugin<W extends WorldName>(
     }),
   });
   let status: PluginStatus = 'ready';
-  const exports = wrapExports(name, instance.functions, () => {
+  const exports = wrapExports(name, instance, () => {
     status = 'errored';
   });
   return {
@@ -127,19 +132,19 @@ export async function loadPlugin<W extends WorldName>(
     shutdown() {
       if (status === 'uninitialized') return;
       status = 'uninitialized';
-      shutdownInstance(instance.raw, (error) =>
+      shutdownInstance(instance, (error) =>
         logger.warn({ plugin: name, err: error }, 'plugin shutdown failed'),
       );
     },
   };
 }
 
-/** Exposes an instance's functions as jco does (by interface key), with failures as {@link PluginError}s. */
-function wrapExports(
-  plugin: string,
-  functions: PluginInstance['functions'],
-  onFault: () => void,
-): RawExports {
+/**
+ * Exposes an instance's functions as jco does (by interface key), with failures as
+ * {@link PluginError}s and the guest's output flushed to the log at the end of each call.
+ */
+function wrapExports(plugin: string, instance: PluginInstance, onFault: () => void): RawExports {
+  const { functions } = instance;
   const wrap =
     (label: string, fn: ExportFn) =>
     (...args: unknown[]) => {
@@ -149,6 +154,8 @@ function wrapExports(
         const failure = classifyCallError(plugin, label, error);
         if (failure.kind !== 'plugin-error') onFault();
         throw failure.error;
+      } finally {
+        instance.flushStdio();
       }
     };
   const out: RawExports = {};

@@ -18,7 +18,7 @@ import { isPluginError, PluginError } from './errors.js';
 import { EventBus } from './event-bus.js';
 import { createHostServices, type GuestRequest, type PluginEvent } from './host-services.js';
 import { performHttp } from './http-fetch.js';
-import { checkImports } from './instance.js';
+import { checkImports, isRawNetworkImport } from './instance.js';
 import { HOST, type ServiceDispatch } from './isolation/worker-instance.js';
 import type { LatencyHistogram } from './latency.js';
 import type { PluginMetricsSnapshot } from './metrics.js';
@@ -74,8 +74,8 @@ export interface LoadOptions {
   /**
    * Where the plugin's instances run. `worker`: each in its own worker thread, where a call
    * over the CPU budget (`cpu-time`) is stopped and host services are answered on this thread.
-   * `in-thread`: in the host's thread, fastest, for trusted plugins.
-   * @default the manifest's `isolation`, else `in-thread`
+   * `in-thread`: in the host's thread, fastest, for trusted plugins that opt in.
+   * @default the manifest's `isolation`, else `worker`
    */
   readonly isolation?: 'in-thread' | 'worker';
   /**
@@ -83,7 +83,18 @@ export interface LoadOptions {
    * @default true
    */
   readonly fastPath?: boolean;
+  /**
+   * The hex sha256 the component must have (from its release). Other bytes are refused with
+   * `WITKIT_CHECKSUM_MISMATCH` and audited, before they are compiled.
+   */
+  readonly sha256?: string;
 }
+
+/**
+ * Picks the version of a plugin that serves a call, from the caller's request key (see
+ * {@link PluginHost.route}); `undefined` falls back to the default version.
+ */
+export type VersionRouter = (key: string | undefined) => string | undefined;
 
 /** Outcome of {@link PluginHost.start}. */
 export interface StartReport {
@@ -166,6 +177,7 @@ export class PluginHost {
   readonly #http = new SyncHttp();
   readonly #plugins = new Map<string, Map<string, Plugin>>();
   readonly #defaults = new Map<string, Plugin>();
+  readonly #routers = new Map<string, VersionRouter>();
   readonly #sources = new Map<string, LoadOptions & { name: string; version: string }>();
   readonly #failed = new Map<
     string,
@@ -257,11 +269,41 @@ export class PluginHost {
       options.memoryLimitBytes ??
       options.manifest?.permissions.limits.memoryBytes ??
       defaultLimits.memoryBytes;
-    const { compiled } = await compileComponentFile(this.#cache, name, path, memoryLimit);
+    const { compiled } = await compileComponentFile(
+      this.#cache,
+      name,
+      path,
+      memoryLimit,
+      options.sha256,
+    ).catch((error: unknown) => {
+      if (isPluginError(error) && error.code === 'WITKIT_CHECKSUM_MISMATCH') {
+        this.reportViolation({
+          plugin: name,
+          type: 'checksum-mismatch',
+          resource: path,
+          action: 'denied',
+          detail: { version, expected: options.sha256, message: error.message },
+        });
+      }
+      throw error;
+    });
     const world = worldOfComponent(name, compiled, options.world ?? options.manifest?.plugin.world);
-    checkImports({ plugin: name, compiled });
+    try {
+      checkImports({ plugin: name, compiled });
+    } catch (error) {
+      for (const id of compiled.imports.filter(isRawNetworkImport)) {
+        this.reportViolation({
+          plugin: name,
+          type: 'net-access-denied',
+          resource: id,
+          action: 'denied',
+          detail: { version, reason: 'raw network import refused at load' },
+        });
+      }
+      throw error;
+    }
     const environment = this.#environmentFor(options.manifest);
-    const isolation = options.isolation ?? options.manifest?.permissions.isolation ?? 'in-thread';
+    const isolation = options.isolation ?? options.manifest?.permissions.isolation ?? 'worker';
     const inWorker = isolation === 'worker';
     const hostServices = createHostServices({
       plugin: name,
@@ -277,7 +319,7 @@ export class PluginHost {
       },
       sendRequest: (from, request) => this.#routeRequest(from, request, inWorker),
       onNetDenied: (destination, url) =>
-        this.#violation({
+        this.reportViolation({
           plugin: name,
           type: 'net-access-denied',
           resource: destination,
@@ -295,7 +337,7 @@ export class PluginHost {
       },
       onViolation: (v) => this.#fsViolation(v),
       onLimit: (hit) =>
-        this.#violation({
+        this.reportViolation({
           plugin: name,
           type: hit.type,
           resource: hit.resource,
@@ -321,7 +363,7 @@ export class PluginHost {
   }
 
   #fsViolation(v: FsViolation): void {
-    this.#violation({
+    this.reportViolation({
       plugin: v.plugin,
       type: 'fs-access-denied',
       resource: v.resource,
@@ -330,8 +372,8 @@ export class PluginHost {
     });
   }
 
-  /** Audits a denial or limit hit: the JSONL log, the event bus, the host log. */
-  #violation(violation: Omit<SecurityViolation, 'timestamp'>): void {
+  /** Audits a denial or limit hit: the JSONL log, the event bus (`security.violation`), the host log. */
+  reportViolation(violation: Omit<SecurityViolation, 'timestamp'>): void {
     const entry = this.audit.record(violation);
     this.#logger.warn({ ...entry }, 'security violation');
     this.events.publish({
@@ -456,6 +498,25 @@ export class PluginHost {
     return this.#defaults.get(name);
   }
 
+  #routed(name: string, key: string | undefined): Plugin | undefined {
+    const router = this.#routers.get(name);
+    if (router === undefined) return this.#defaults.get(name);
+    const version = router(key);
+    return (
+      (version === undefined ? undefined : this.#plugins.get(name)?.get(version)) ?? this.#defaults.get(name)
+    );
+  }
+
+  /**
+   * Routes `get(name)` calls without an explicit version through `router`, which picks a loaded
+   * version per request key (canary releases use it); `undefined` removes the router, and a
+   * version that is not loaded falls back to the default (highest) version.
+   */
+  route(name: string, router: VersionRouter | undefined): void {
+    if (router) this.#routers.set(name, router);
+    else this.#routers.delete(name);
+  }
+
   /** Stores `plugin` as `name@version` and recomputes the name's default (highest) version. */
   #setVersion(name: string, version: string, plugin: Plugin | undefined): void {
     let versions = this.#plugins.get(name);
@@ -475,16 +536,22 @@ export class PluginHost {
   }
 
   /**
-   * A loaded plugin: the given version, else the highest loaded one. With `world`, the
+   * A loaded plugin: the given version, else the one the plugin's router picks for `key`
+   * (see {@link route}), else the highest loaded one. With `world`, the
    * plugin must implement it, and the result is typed by it.
    *
    * @throws {PluginError} `WITKIT_PLUGIN_NOT_FOUND`, or `WITKIT_LOAD_FAILED` for a world mismatch
    */
-  get<W extends WorldName>(name: string, options: { version?: string; world: W }): Plugin<WorldExports[W]>;
-  get(name: string, options?: { version?: string }): Plugin;
-  get(name: string, options: { version?: string; world?: WorldName } = {}): Plugin {
+  get<W extends WorldName>(
+    name: string,
+    options: { version?: string; key?: string; world: W },
+  ): Plugin<WorldExports[W]>;
+  get(name: string, options?: { version?: string; key?: string }): Plugin;
+  get(name: string, options: { version?: string; key?: string; world?: WorldName } = {}): Plugin {
     const plugin =
-      options.version === undefined ? this.#default(name) : this.#plugins.get(name)?.get(options.version);
+      options.version === undefined
+        ? this.#routed(name, options.key)
+        : this.#plugins.get(name)?.get(options.version);
     if (!plugin) {
       const loaded = [...(this.#plugins.get(name)?.keys() ?? [])];
       throw new PluginError(

@@ -1,4 +1,4 @@
-import type { PluginManifest } from '@witkit/security';
+import { defaultLimits, type PluginManifest } from '@witkit/security';
 import type { WorldInfo } from '@witkit/wit-types';
 import type { Logger as PinoLogger } from 'pino';
 import { PluginError } from './errors.js';
@@ -7,6 +7,7 @@ import { createInstance, type InstanceSpec, type PluginInstance, shutdownInstanc
 import { InstancePool } from './instance-pool.js';
 import { type ServiceDispatch, WorkerInstance } from './isolation/worker-instance.js';
 import { PluginMetrics } from './metrics.js';
+import { logStdio } from './stdio.js';
 
 /** Lifecycle states, as the WIT `plugin-status` enum names them. */
 export type PluginStatus = 'uninitialized' | 'ready' | 'running' | 'paused' | 'errored';
@@ -52,13 +53,18 @@ export interface PluginSpec extends InstanceSpec {
   /** How long a call may wait for an instance. @default 30000 */
   readonly acquireTimeoutMs?: number;
   /**
-   * Where instances run: in the host's thread (fastest; for trusted plugins) or each in a
-   * worker thread of its own, where a call over its CPU budget is stopped.
-   * @default 'in-thread'
+   * Where instances run: each in a worker thread of its own, where a call over its CPU budget
+   * is stopped, or in the host's thread (fastest; for trusted plugins).
+   * @default 'worker'
    */
   readonly isolation?: 'in-thread' | 'worker';
   /** CPU budget of one call in a worker, in ms. @default the manifest's `cpu-time`, else 10000 */
   readonly cpuTimeMs?: number;
+  /**
+   * Wall-clock budget of one call in a worker, host-service waits included, in ms.
+   * @default the manifest's `wall-time`, else 60000
+   */
+  readonly wallTimeMs?: number;
   /** Answers host-service calls of guests in workers, on the host thread. Needed for `worker`. */
   readonly dispatch?: ServiceDispatch;
   /** Told about every limit a call hits (memory, CPU time, instances), for the audit log. */
@@ -67,7 +73,7 @@ export interface PluginSpec extends InstanceSpec {
 
 /** A limit a call of the plugin hit. */
 export interface LimitHit {
-  readonly type: 'memory-exceeded' | 'cpu-time-exceeded' | 'instance-limit-exceeded';
+  readonly type: 'memory-exceeded' | 'cpu-time-exceeded' | 'wall-time-exceeded' | 'instance-limit-exceeded';
   /** The function called. */
   readonly resource: string;
   /** `terminated` when the instance was discarded, `denied` when the call never ran. */
@@ -78,6 +84,7 @@ export interface LimitHit {
 const limitTypes: Partial<Record<string, LimitHit['type']>> = {
   WITKIT_MEMORY_LIMIT_EXCEEDED: 'memory-exceeded',
   WITKIT_CPU_LIMIT_EXCEEDED: 'cpu-time-exceeded',
+  WITKIT_CALL_TIMEOUT: 'wall-time-exceeded',
   WITKIT_INSTANCE_LIMIT_EXCEEDED: 'instance-limit-exceeded',
 };
 
@@ -118,7 +125,7 @@ export class Plugin<E = unknown> implements PluginInfo {
   readonly #worker: WorkerSide | undefined;
   readonly #logger: PinoLogger;
   readonly #memoryLimitBytes: number | undefined;
-  readonly #cpuTimeMs: number;
+  readonly #budget: { readonly cpuMs: number; readonly wallMs: number };
   readonly #onLimit: ((hit: LimitHit) => void) | undefined;
   #faulted = false;
   #paused = false;
@@ -132,7 +139,8 @@ export class Plugin<E = unknown> implements PluginInfo {
    * @throws {PluginError} `WITKIT_LOAD_FAILED` or `WITKIT_INIT_FAILED`
    */
   static async start<E = unknown>(spec: PluginSpec): Promise<Plugin<E>> {
-    if (spec.isolation !== 'worker') return new Plugin<E>(spec);
+    if (spec.isolation === 'in-thread') return new Plugin<E>(spec);
+    const onStdio = spec.onStdio ?? logStdio(pluginLogger(spec));
     const terminating = new Set<Promise<void>>();
     const workers = new InstancePool<WorkerInstance>({
       plugin: spec.plugin,
@@ -147,6 +155,7 @@ export class Plugin<E = unknown> implements PluginInfo {
             ...(spec.filesystem ? { filesystem: spec.filesystem } : {}),
           },
           spec.dispatch ?? (() => Promise.reject(new Error('this plugin has no host services'))),
+          onStdio,
         ),
       // A worker runs its instance's `shutdown`, then exits; the plugin awaits these on shutdown.
       destroy: (worker) => {
@@ -186,8 +195,11 @@ export class Plugin<E = unknown> implements PluginInfo {
     this.manifest = spec.manifest;
     this.isolation = worker ? 'worker' : 'in-thread';
     this.#memoryLimitBytes = spec.compiled.memoryLimitBytes;
-    this.#cpuTimeMs = spec.cpuTimeMs ?? spec.manifest?.permissions.limits.cpuTimeMs ?? 10_000;
-    this.#logger = spec.logger.child({ plugin: spec.plugin, version: spec.version });
+    this.#budget = {
+      cpuMs: spec.cpuTimeMs ?? spec.manifest?.permissions.limits.cpuTimeMs ?? defaultLimits.cpuTimeMs,
+      wallMs: spec.wallTimeMs ?? spec.manifest?.permissions.limits.wallTimeMs ?? defaultLimits.wallTimeMs,
+    };
+    this.#logger = pluginLogger(spec);
     this.#onLimit = spec.onLimit;
     if (worker) {
       this.#pool = undefined;
@@ -197,13 +209,12 @@ export class Plugin<E = unknown> implements PluginInfo {
       this.leanExports = worker.lean;
       return;
     }
+    const onStdio = spec.onStdio ?? logStdio(this.#logger);
     const pool = new InstancePool<PluginInstance>({
       plugin: spec.plugin,
-      create: () => createInstance(spec),
+      create: () => createInstance({ ...spec, onStdio }),
       destroy: (instance) =>
-        shutdownInstance(instance.raw, (error) =>
-          this.#logger.warn({ err: error }, 'plugin shutdown failed'),
-        ),
+        shutdownInstance(instance, (error) => this.#logger.warn({ err: error }, 'plugin shutdown failed')),
       max: spec.maxInstances ?? spec.manifest?.permissions.limits.maxInstances ?? 3,
       ...(spec.queueLimit === undefined ? {} : { queueLimit: spec.queueLimit }),
       ...(spec.acquireTimeoutMs === undefined ? {} : { acquireTimeoutMs: spec.acquireTimeoutMs }),
@@ -361,27 +372,46 @@ export class Plugin<E = unknown> implements PluginInfo {
       }
       throw failure.error;
     } finally {
+      instance.flushStdio();
       this.#inFlight--;
       this.#pool!.release(instance, poisoned);
     }
   }
 
-  async #callInWorker(
+  #callInWorker(
     workers: InstancePool<WorkerInstance>,
     iface: string,
     fn: string,
     args: readonly unknown[],
   ): Promise<unknown> {
-    const worker = await workers.acquire().catch((error: unknown) => {
-      this.#noteLimit(error, iface, fn);
-      throw error;
-    });
+    let worker: WorkerInstance | undefined;
+    try {
+      worker = workers.tryAcquire();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (worker !== undefined) return this.#runInWorker(workers, worker, iface, fn, args);
+    return workers.acquire().then(
+      (w) => this.#runInWorker(workers, w, iface, fn, args),
+      (error: unknown) => {
+        this.#noteLimit(error, iface, fn);
+        throw error;
+      },
+    );
+  }
+
+  async #runInWorker(
+    workers: InstancePool<WorkerInstance>,
+    worker: WorkerInstance,
+    iface: string,
+    fn: string,
+    args: readonly unknown[],
+  ): Promise<unknown> {
     const started = performance.now();
     this.#inFlight++;
     let poisoned = false;
     try {
-      await worker.ready;
-      const value = await worker.call(iface, fn, args, this.#cpuTimeMs);
+      const value = await worker.call(iface, fn, args, this.#budget);
       this.metrics.record(performance.now() - started, 'ok');
       this.#faulted = false;
       return value;
@@ -452,6 +482,11 @@ export class Plugin<E = unknown> implements PluginInfo {
       'the plugin is paused, shutting down or unloaded',
     );
   }
+}
+
+/** The plugin's logger: the host's, tagged with the plugin and its version. */
+function pluginLogger(spec: PluginSpec): PinoLogger {
+  return spec.logger.child({ plugin: spec.plugin, version: spec.version });
 }
 
 function label(iface: string, fn: string): string {

@@ -61,6 +61,7 @@ describe('parseManifest', () => {
     expect(m.permissions.limits).toEqual({
       memoryBytes: 128 * 1024 * 1024,
       cpuTimeMs: 30_000,
+      wallTimeMs: 60_000,
       maxInstances: 5,
     });
     expect(m.permissions.deny.net).toEqual([
@@ -70,10 +71,19 @@ describe('parseManifest', () => {
     expect(m.permissions.deny.fs).toHaveLength(4);
   });
 
-  it('applies the default limits (64MB, 10s, 3 instances) and an entrypoint named after the plugin', () => {
+  it('applies the default limits (64MB, 10s, 3 instances; 60s wall clock) and an entrypoint named after the plugin', () => {
     const m = parseManifest('[plugin]\nname = "tiny"\nversion = "1.0.0"\n');
     expect(m.permissions.limits).toEqual(defaultLimits);
-    expect(defaultLimits).toEqual({ memoryBytes: 64 * 1024 * 1024, cpuTimeMs: 10_000, maxInstances: 3 });
+    expect(defaultLimits).toEqual({
+      memoryBytes: 64 * 1024 * 1024,
+      cpuTimeMs: 10_000,
+      wallTimeMs: 60_000,
+      maxInstances: 3,
+    });
+    expect(
+      parseManifest('[plugin]\nname = "t"\nversion = "1.0.0"\n[permissions]\nwall-time = "2m"\n').permissions
+        .limits.wallTimeMs,
+    ).toBe(120_000);
     expect(m.plugin.entrypoint).toBe('tiny.wasm');
     expect(m.permissions.fs).toEqual([]);
   });
@@ -116,7 +126,7 @@ describe('parseManifest', () => {
     expect(error.key).toBe('permissions.max-threads');
     expect(error.line).toBe(18);
     expect(error.message).toContain(
-      'unknown key; allowed here: `fs`, `net`, `env`, `memory`, `cpu-time`, `max-instances`, `isolation`, `deny`',
+      'unknown key; allowed here: `fs`, `net`, `env`, `memory`, `cpu-time`, `wall-time`, `max-instances`, `isolation`, `deny`',
     );
     expect(failure('[plugin]\nname = "p"\nversion = "1.0.0"\n[plugins]\n').key).toBe('plugins');
   });

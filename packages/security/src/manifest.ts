@@ -15,6 +15,11 @@ export interface ResourceLimits {
   readonly memoryBytes: number;
   /** CPU time budget of one call, in milliseconds. */
   readonly cpuTimeMs: number;
+  /**
+   * Wall-clock budget of one call in a worker, host-service waits included, in milliseconds:
+   * bounds a call that keeps waiting on slow services, which `cpuTimeMs` does not count.
+   */
+  readonly wallTimeMs: number;
   /** Instances that may run at once. */
   readonly maxInstances: number;
 }
@@ -30,7 +35,8 @@ export interface PluginPermissions {
   readonly deny: { readonly fs: readonly FsGrant[]; readonly net: readonly NetGrant[] };
   /**
    * Where the plugin runs: `worker` (its own thread; CPU time enforced) or `in-thread`
-   * (the host's thread: fastest, for trusted plugins).
+   * (the host's thread: fastest, for trusted plugins that opt in). Absent when the manifest
+   * does not say; the host then uses `worker`, the safe default.
    */
   readonly isolation?: 'worker' | 'in-thread';
 }
@@ -56,6 +62,7 @@ export interface PluginManifest {
 export const defaultLimits: ResourceLimits = Object.freeze({
   memoryBytes: 64 * 1024 * 1024,
   cpuTimeMs: 10_000,
+  wallTimeMs: 60_000,
   maxInstances: 3,
 });
 
@@ -108,6 +115,7 @@ const schema = z
           .default([]),
         memory: unit(parseSize, 'a size like `128MB`', 64 * 1024, 4 * 1024 ** 3).optional(),
         'cpu-time': unit(parseDuration, 'a duration like `30s` or `500ms`', 1, 24 * 3600 * 1000).optional(),
+        'wall-time': unit(parseDuration, 'a duration like `60s` or `2m`', 1, 24 * 3600 * 1000).optional(),
         'max-instances': z.number().int('must be a whole number').min(1).max(1024).optional(),
         isolation: z.enum(['worker', 'in-thread']).optional(),
         deny: z
@@ -180,6 +188,7 @@ export function parseManifest(source: string, file = 'plugin.toml'): PluginManif
       limits: {
         memoryBytes: permissions?.memory ?? defaultLimits.memoryBytes,
         cpuTimeMs: permissions?.['cpu-time'] ?? defaultLimits.cpuTimeMs,
+        wallTimeMs: permissions?.['wall-time'] ?? defaultLimits.wallTimeMs,
         maxInstances: permissions?.['max-instances'] ?? defaultLimits.maxInstances,
       },
       deny: permissions?.deny ?? { fs: [], net: [] },

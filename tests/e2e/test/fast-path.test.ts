@@ -18,8 +18,14 @@ beforeAll(async () => {
     cacheDir: join(tmp.dir, 'cache'),
     logger: pino({ level: 'silent' }),
   });
-  lean = await host.load({ path: benchKernels, version: '1.0.0' });
-  glue = await host.load({ path: benchKernels, version: '1.0.0-glue', fastPath: false });
+  // The lean path in the host's thread; in a worker, the channel carries the same calls.
+  lean = await host.load({ path: benchKernels, version: '1.0.0', isolation: 'in-thread' });
+  glue = await host.load({
+    path: benchKernels,
+    version: '1.0.0-glue',
+    fastPath: false,
+    isolation: 'in-thread',
+  });
 });
 afterAll(async () => {
   await host.shutdown();

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { buildJsPlugin } from '@witkit/build';
 
 export default async function setup(): Promise<void> {
-  for (const fixture of ['host-probe', 'echo-service']) {
+  for (const fixture of ['host-probe', 'echo-service', 'hostile-js']) {
     await buildJsPlugin(fileURLToPath(new URL(`../fixtures/${fixture}`, import.meta.url)));
   }
 }

@@ -7,7 +7,11 @@ export type ViolationType =
   | 'net-access-denied'
   | 'memory-exceeded'
   | 'cpu-time-exceeded'
-  | 'instance-limit-exceeded';
+  | 'wall-time-exceeded'
+  | 'instance-limit-exceeded'
+  | 'checksum-mismatch'
+  | 'signature-rejected'
+  | 'host-version-rejected';
 
 /** What the host did about it. */
 export type EnforcementAction = 'denied' | 'terminated' | 'logged';
