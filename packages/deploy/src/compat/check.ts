@@ -1,4 +1,4 @@
-import { type CompareMode, compareFunctions, pathText, pathWords } from './compare.js';
+import { type CompareMode, compareFunctions, type Difference, pathText, pathWords } from './compare.js';
 import { describeComponentWorld } from './component-world.js';
 import type { HostContract, HostProvisions } from './host-contract.js';
 import { sameInterface, splitId, versionLine } from './ids.js';
@@ -52,6 +52,16 @@ export interface CompatibilityInput {
 
 const worldOf = (c: Uint8Array | WorldShape): WorldShape =>
   c instanceof Uint8Array ? describeComponentWorld(c) : c;
+
+/** Where in a signature a difference lies, as the optional fields of a {@link Change}. */
+function located(d: Difference): Pick<Change, 'type' | 'path' | 'before' | 'after'> {
+  return {
+    ...(d.type ? { type: d.type } : {}),
+    ...(d.steps.length ? { path: pathText(d.steps) } : {}),
+    ...(d.before ? { before: d.before } : {}),
+    ...(d.after ? { after: d.after } : {}),
+  };
+}
 
 function subject(iface: string, fn?: string): string {
   if (fn === undefined) return `\`${iface}\``;
@@ -139,10 +149,7 @@ class Checker {
         against: 'host',
         interface: iface,
         function: name,
-        ...(d.type ? { type: d.type } : {}),
-        ...(d.steps.length ? { path: pathText(d.steps) } : {}),
-        ...(d.before ? { before: d.before } : {}),
-        ...(d.after ? { after: d.after } : {}),
+        ...located(d),
         breaking: true,
         message: `${subject(iface, name)} is imported with another signature than the host provides: ${pathWords(d.steps)} ${d.detail}`,
       });
@@ -222,10 +229,7 @@ class Checker {
           against,
           interface: iface,
           function: name,
-          ...(d.type ? { type: d.type } : {}),
-          ...(d.steps.length ? { path: pathText(d.steps) } : {}),
-          ...(d.before ? { before: d.before } : {}),
-          ...(d.after ? { after: d.after } : {}),
+          ...located(d),
           breaking: d.breaking,
           message: `${subject(iface, name)}: ${pathWords(d.steps)} ${d.detail}`,
         });

@@ -283,32 +283,26 @@ export class WorkerInstance {
     );
   }
 
-  #overWallClock(fn: string, wallMs: number): never {
-    this.#dead = new Error('terminated over its wall-clock budget');
-    this.#takeStdio();
-    void this.#worker.terminate();
-    throw Object.assign(
-      new PluginError(
-        'WITKIT_CALL_TIMEOUT',
-        this.#plugin,
-        `\`${fn}\` took longer than its ${wallMs} ms wall-clock budget (host-service waits included) and was stopped; raise \`wall-time\` in plugin.toml if it needs more`,
-      ),
-      { kind: 'trap' as const },
-    );
-  }
-
-  #overBudget(fn: string, budgetMs: number): never {
-    this.#dead = new Error('terminated over its CPU budget');
+  /** Stops the worker of a call that ran past one of its budgets, and fails the call. */
+  #stopOverBudget(code: 'WITKIT_CPU_LIMIT_EXCEEDED' | 'WITKIT_CALL_TIMEOUT', message: string): never {
+    this.#dead = new Error(`terminated: ${message}`);
     // What the guest printed before it was stopped is often what explains it.
     this.#takeStdio();
     void this.#worker.terminate();
-    throw Object.assign(
-      new PluginError(
-        'WITKIT_CPU_LIMIT_EXCEEDED',
-        this.#plugin,
-        `\`${fn}\` ran longer than its ${budgetMs} ms CPU budget and was stopped; raise \`cpu-time\` in plugin.toml if it needs more`,
-      ),
-      { kind: 'trap' as const },
+    throw Object.assign(new PluginError(code, this.#plugin, message), { kind: 'trap' as const });
+  }
+
+  #overBudget(fn: string, budgetMs: number): never {
+    this.#stopOverBudget(
+      'WITKIT_CPU_LIMIT_EXCEEDED',
+      `\`${fn}\` ran longer than its ${budgetMs} ms CPU budget and was stopped; raise \`cpu-time\` in plugin.toml if it needs more`,
+    );
+  }
+
+  #overWallClock(fn: string, wallMs: number): never {
+    this.#stopOverBudget(
+      'WITKIT_CALL_TIMEOUT',
+      `\`${fn}\` took longer than its ${wallMs} ms wall-clock budget (host-service waits included) and was stopped; raise \`wall-time\` in plugin.toml if it needs more`,
     );
   }
 
