@@ -5,6 +5,7 @@ import type { JsPluginManifest } from './manifest.js';
 
 /** Where the QuickJS globals live next to this module once built. */
 const quickjsGlobals = fileURLToPath(new URL('./quickjs-globals.js', import.meta.url));
+const quickjsConsole = fileURLToPath(new URL('./quickjs-console.js', import.meta.url));
 
 /** A plugin bundled into one module. */
 export interface BundledPlugin {
@@ -30,7 +31,7 @@ export async function bundlePlugin(manifest: JsPluginManifest): Promise<BundledP
       platform: 'neutral',
       target: 'es2022',
       external: ['witkit:*', 'wasi:*'],
-      inject: manifest.engine === 'quickjs' ? [quickjsGlobals] : [],
+      inject: manifest.engine === 'quickjs' ? [quickjsGlobals, quickjsConsole] : [],
       logLevel: 'silent',
       legalComments: 'none',
       absWorkingDir: manifest.dir,

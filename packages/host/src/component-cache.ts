@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { capMemories, definedMemories, splitMemoryBudget } from '@witkit/security';
 import { LRUCache } from 'lru-cache';
 import { bindFastExports, type FastExportPlan, planFastExports } from './fast-path.js';
+import { transpiler } from './transpiler.js';
 
 /** The `instantiate` function of jco's glue in sync instantiation mode. */
 type InstantiateFn = (
@@ -94,24 +95,18 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 async function transpileInto(dir: string, bytes: Uint8Array): Promise<CacheMeta> {
-  const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
-  const result = await transpileBytes(bytes, {
-    name: 'component',
-    instantiation: 'sync',
-    // Keep `err` payloads on a ComponentError so the host can tell them from traps.
-    noComponentErrorWrapping: false,
-    emitTypescriptDeclarations: false,
-  });
+  // In a worker thread: transpiling takes long enough to stall every call this thread serves.
+  const result = await transpiler.transpile(bytes);
   const meta: CacheMeta = {
-    imports: result.imports,
-    exports: result.exports.map(([name]) => name),
+    imports: [...result.imports],
+    exports: [...result.exports],
     cacheVersion: transpileCacheVersion,
   };
   // Build in a sibling temp folder and rename it into place: readers never see half an entry.
   const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(staging, { recursive: true });
   try {
-    for (const [name, content] of Object.entries(result.files)) {
+    for (const [name, content] of result.files) {
       await mkdir(dirname(join(staging, name)), { recursive: true });
       await writeFile(join(staging, name), content);
     }

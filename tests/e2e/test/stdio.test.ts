@@ -20,13 +20,18 @@ afterAll(() => work.cleanup());
 
 let rustComponent: string;
 let jsComponent: string;
+let quickjsComponent: string;
 beforeAll(async () => {
   // Built from copies: the builds write `dist/` next to the sources.
   const crate = join(work.dir, 'stdio-rust');
   for (const part of ['Cargo.toml', 'src', 'wit'])
     cpSync(join(fixture('stdio-rust'), part), join(crate, part), { recursive: true });
   rustComponent = (await buildRustPlugin(crate, { targetDir })).componentPath;
-  // QuickJS components have no `console`; StarlingMonkey's writes to WASI stdout and stderr.
+  // StarlingMonkey's `console` writes to WASI stdout and stderr; QuickJS has none, and our
+  // build gives it one that writes to the plugin's host logger.
+  const qjs = join(work.dir, 'stdio-qjs');
+  cpSync(fixture('stdio-js'), qjs, { recursive: true });
+  quickjsComponent = (await buildJsPlugin(qjs)).componentPath;
   const js = join(work.dir, 'stdio-js');
   cpSync(fixture('stdio-js'), js, { recursive: true });
   const pkg = JSON.parse(readFileSync(join(js, 'package.json'), 'utf8'));
@@ -137,6 +142,19 @@ describe.each(['in-thread', 'worker'] as const)('stdio of a plugin %s', (isolati
     ]);
   });
 });
+
+it.each(['in-thread', 'worker'] as const)(
+  "gives a QuickJS plugin (%s) a console that writes to the host's logger, tagged with the plugin",
+  async (isolation) => {
+    const { plugin, lines } = await load(quickjsComponent, 'stdio-js', isolation);
+    await plugin.call('plugin', 'process', ['hello from QuickJS', []]);
+    await plugin.call('plugin', 'process', ['something is off', [['stream', 'stderr']]]);
+    expect(lines.filter((l) => l.plugin === 'stdio-js' && /QuickJS|off/.test(l.msg))).toEqual([
+      expect.objectContaining({ level: levels.info, msg: 'hello from QuickJS' }),
+      expect.objectContaining({ level: levels.error, msg: 'something is off' }),
+    ]);
+  },
+);
 
 it.each(['in-thread', 'worker'] as const)(
   'ends the call of a plugin %s that calls exit, not the host process',
