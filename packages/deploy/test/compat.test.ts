@@ -1,7 +1,12 @@
 // Structural WIT compatibility on real components, built by our own pipelines in `beforeAll`.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { componentWit } from '@bytecodealliance/jco-transpile/wasm-tools';
+import { PluginHost } from '@witkit/host';
 import { selectWorld } from '@witkit/wit';
 import { findWorld } from '@witkit/wit-types';
+import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readContracts } from '../src/compat/host-contract.js';
 import {
@@ -10,14 +15,18 @@ import {
   type CompatibilityError,
   checkCompatibility,
   compatibleWorlds,
+  createRelease,
+  Deployer,
   describeComponentWorld,
   describeWitWorld,
   formatCompatibilityReport,
   type HostContract,
   isCompatibilityError,
+  LocalStore,
   loadHostContract,
   type ReleaseBundle,
   releaseCompatibilityCheck,
+  VersionManager,
   wasiProvisions,
 } from '../src/index.js';
 import {
@@ -301,6 +310,38 @@ describe('plugin API v1 and v2 side by side', () => {
     expect(wrong.changes[0]!.message).toBe(
       `\`witkit:plugin-api/plugin@2.0.0\` is required by world \`${v2.world}\` but not exported (functions \`get-metadata\`, \`process\`)`,
     );
+  });
+
+  it('deploys a v1 and a v2 plugin into one host, each called on its own interface version', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'witkit-v1v2-'));
+    const host = new PluginHost({
+      dataDir: join(dir, 'data'),
+      cacheDir: join(dir, 'cache'),
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      const versions = new VersionManager({ store: new LocalStore(join(dir, 'store')) });
+      for (const [name, fixture] of [
+        ['legacy', 'text-v1'],
+        ['modern', 'text-v2'],
+      ] as const) {
+        await versions.publish(await createRelease({ component: bytes(fixture), name, version: '1.0.0' }));
+      }
+      const deployer = new Deployer({ host, versions, stateDir: join(dir, 'deploy') });
+      await deployer.deploy('legacy', '^1');
+      await deployer.deploy('modern', '^1');
+      expect(host.get('legacy').world).toBe(findWorld('plugin-v1')!.id);
+      expect(host.get('modern').world).toBe(findWorld('plugin-v2')!.id);
+      expect(await host.get('legacy').call('witkit:plugin-api/plugin@1.0.0', 'process', ['abc'])).toBe('ABC');
+      expect(
+        await host
+          .get('modern')
+          .call('witkit:plugin-api/plugin@2.0.0', 'process', ['abc', [['suffix', '!']]]),
+      ).toBe('ABC!');
+    } finally {
+      await host.shutdown({ deadlineMs: 1000 });
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('finds the worlds a component can be served as', async () => {
