@@ -15,7 +15,7 @@ export {
   type WatchPluginDirOptions,
   watchPluginDir,
 } from './hot-reload/watch-plugin-dir.js';
-export type { DeploymentStatus, Release, ReleaseBundle, ReleaseSignature, ReleaseStore } from './release.js';
+export type { Release, ReleaseBundle, ReleaseSignature, ReleaseStore } from './release.js';
 export {
   type CompatibilityCheck,
   Deployer,

@@ -1,8 +1,5 @@
 import type { TransferOptions } from './store/progress.js';
 
-/** Where a release stands in a rollout. */
-export type DeploymentStatus = 'staged' | 'canary' | 'active' | 'deprecated' | 'failed';
-
 /**
  * A published version of a plugin: what is needed to trust and place its component. The
  * component itself is stored by content (its sha256); this record travels with it.

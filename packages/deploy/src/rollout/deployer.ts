@@ -18,7 +18,6 @@ import {
   type Placed,
   type PluginRollout,
   type RolloutDecision,
-  type RolloutState,
   RolloutStateFile,
 } from './state.js';
 
@@ -462,10 +461,5 @@ export class Deployer {
   /** Publishes a decision on the host's event bus as `deploy.decision`. */
   #publish(decision: RolloutDecision): void {
     this.#host.publish('deploy.decision', JSON.stringify(decision), 'deployer');
-  }
-
-  /** The current persisted state (for tests and status views). */
-  snapshot(): RolloutState {
-    return this.state.read();
   }
 }
