@@ -18,7 +18,8 @@ export interface BenchResult {
   notes?: Record<string, number | string>;
 }
 
-function quantile(sorted: number[], q: number): number {
+/** The value at quantile `q` (0-1) of ascending `sorted`. */
+export function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createRelease, Deployer, LocalStore, type RolloutDecision, VersionManager } from '@witkit/deploy';
 import { isPluginError, PluginHost } from '@witkit/host';
 import { pino } from 'pino';
-import type { BenchResult } from '../lib/measure.ts';
+import { type BenchResult, quantile } from '../lib/measure.ts';
 
 const releases = fileURLToPath(new URL('../../apps/demo/releases/', import.meta.url));
 const bundleOf = (v: number) =>
@@ -28,8 +28,8 @@ interface Sample {
 
 function stats(samples: Sample[]) {
   const sorted = samples.map((s) => s.ns).sort((a, b) => a - b);
-  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-  return { medianNs: q(0.5), p99Ns: q(0.99), samples: sorted.length };
+  if (sorted.length === 0) return { medianNs: 0, p99Ns: 0, samples: 0 };
+  return { medianNs: quantile(sorted, 0.5), p99Ns: quantile(sorted, 0.99), samples: sorted.length };
 }
 
 /** The deployment suite. */

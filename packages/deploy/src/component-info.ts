@@ -1,4 +1,3 @@
-import { worlds } from '@witkit/wit-types';
 import { describeComponentWorld } from './compat/component-world.js';
 
 /** The interfaces a component imports and exports, as its embedded WIT names them. */
@@ -25,10 +24,4 @@ export function packageVersions(ids: readonly string[]): Record<string, string> 
     if (m) out[m[1]!] = m[2]!;
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-/** The contracts world whose exports are exactly `exports`, if there is one. */
-export function worldOfExports(exports: readonly string[]): string | undefined {
-  const set = new Set(exports);
-  return worlds.find((w) => w.exports.length === set.size && w.exports.every((e) => set.has(e)))?.id;
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { type PluginManifest, parseManifest } from '@witkit/security';
-import { findWorld } from '@witkit/wit-types';
+import { findWorld, findWorldByExports } from '@witkit/wit-types';
 import semver from 'semver';
-import { componentInterfaces, packageVersions, worldOfExports } from './component-info.js';
+import { componentInterfaces, packageVersions } from './component-info.js';
 import { DeployError } from './errors.js';
 import type { ReleaseBundle } from './release.js';
 import { type KeyInput, signRelease } from './signing.js';
@@ -60,7 +60,7 @@ export async function createRelease(options: CreateReleaseOptions): Promise<Rele
     });
   });
   const wanted = options.world ?? manifest?.plugin.world;
-  const world = wanted === undefined ? worldOfExports(exports) : findWorld(wanted)?.id;
+  const world = (wanted === undefined ? findWorldByExports(exports) : findWorld(wanted))?.id;
   if (!world) {
     throw invalid(
       wanted === undefined

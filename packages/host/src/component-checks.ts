@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { findWorld, type WorldInfo, worlds } from '@witkit/wit-types';
+import { findWorld, findWorldByExports, type WorldInfo } from '@witkit/wit-types';
 import { type CompiledComponent, type ComponentCache, sha256Hex } from './component-cache.js';
 import { PluginError } from './errors.js';
 
@@ -76,9 +76,8 @@ export function worldOfComponent(
     }
     return world;
   }
-  const exported = new Set(compiled.exports.filter((e) => e.includes(':')));
   return (
-    worlds.find((w) => w.exports.length === exported.size && w.exports.every((e) => exported.has(e))) ?? {
+    findWorldByExports(compiled.exports) ?? {
       name: 'custom',
       id: 'custom',
       imports: [...compiled.imports],

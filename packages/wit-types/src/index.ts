@@ -6,4 +6,4 @@
  *
  * @packageDocumentation
  */
-export { findWorld, packageId, type WorldInfo, witDir, worlds } from './worlds.js';
+export { findWorld, findWorldByExports, packageId, type WorldInfo, witDir, worlds } from './worlds.js';

@@ -33,3 +33,14 @@ export const worlds: readonly WorldInfo[] = generated.worlds;
 export function findWorld(nameOrId: string): WorldInfo | undefined {
   return worlds.find((w) => w.name === nameOrId || w.id === nameOrId);
 }
+
+/**
+ * The world whose exports are exactly the interfaces `exports` names (other names, such as
+ * world-level functions without a `:`, are ignored).
+ *
+ * @returns the world, or `undefined` when no world of the contracts exports exactly those
+ */
+export function findWorldByExports(exports: Iterable<string>): WorldInfo | undefined {
+  const exported = new Set([...exports].filter((e) => e.includes(':')));
+  return worlds.find((w) => w.exports.length === exported.size && w.exports.every((e) => exported.has(e)));
+}

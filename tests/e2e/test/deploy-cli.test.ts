@@ -1,17 +1,16 @@
 // The deployment commands of `witkit`: keygen, publish (to a folder and to a real OCI registry
 // with basic auth), deploy with a canary, promote, rollback and status, against a running host.
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runCli } from '@witkit/cli';
 import { Deployer, LocalStore, OciStore, VersionManager } from '@witkit/deploy';
 import { PluginHost } from '@witkit/host';
 import { captureLogger, tempDir } from '@witkit-internal/test-support';
 import { startRegistry, type TestRegistry } from '@witkit-internal/test-support/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wordStats } from './fixtures.js';
 
 const tmp = tempDir('witkit-deploy-cli-');
-const releaseDir = (v: number) =>
-  fileURLToPath(new URL(`../../../apps/demo/releases/word-stats-${v}`, import.meta.url));
+const releaseDir = (v: 1 | 2) => wordStats(v).dir;
 let registry: TestRegistry;
 beforeAll(async () => {
   registry = await startRegistry({ basic: { ci: 'pa55word' } });
@@ -67,6 +66,10 @@ describe('witkit publish / deploy / promote / rollback / status', () => {
       delete process.env.WITKIT_REGISTRY_USERNAME;
       delete process.env.WITKIT_REGISTRY_PASSWORD;
     }
+
+    const badStore = await cli('publish', releaseDir(1), '--store', 'oci://registry:5000/Not_Lower');
+    expect(badStore.code).toBe(1);
+    expect(badStore.err).toMatch(/^error\[WITKIT_INVALID_REFERENCE\]: .*repository path segment `Not_Lower`/);
 
     const missing = await cli('publish', join(tmp.dir, 'nowhere.wasm'), '--store', local);
     expect(missing.code).toBe(1);

@@ -9,22 +9,18 @@ import { fileURLToPath } from 'node:url';
 import { LocalStore, RolloutStateFile } from '@witkit/deploy';
 import { tempDir } from '@witkit-internal/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
+import { wordStats } from './fixtures.js';
 
 const tmp = tempDir('witkit-deploy-crash-');
 afterAll(() => tmp.cleanup());
-const release = fileURLToPath(new URL('../../../apps/demo/releases/word-stats-1/', import.meta.url));
 const child = fileURLToPath(new URL('./deploy-crash-child.ts', import.meta.url));
 
 /** Runs the child until it has printed `lines` progress lines plus a random delay, then SIGKILLs it. */
 function runAndKill(root: string, lines: number, extraMs: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(
-      process.execPath,
-      [child, root, join(release, 'dist/word-stats-1.wasm'), join(release, 'plugin.toml')],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const proc = spawn(process.execPath, [child, root, wordStats(1).component, wordStats(1).manifest], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const seen: string[] = [];
     let stderr = '';
     let armed = false;

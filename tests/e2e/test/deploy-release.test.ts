@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import {
   bucketOf,
   canaryRouter,
@@ -14,22 +13,14 @@ import {
   verifyReleaseSignature,
 } from '@witkit/deploy';
 import { describe, expect, it } from 'vitest';
+import { wordStats } from './fixtures.js';
 
-const wordStats = (v: number) =>
-  readFileSync(
-    fileURLToPath(
-      new URL(`../../../apps/demo/releases/word-stats-${v}/dist/word-stats-${v}.wasm`, import.meta.url),
-    ),
-  );
-const manifest = (v: number) =>
-  readFileSync(
-    fileURLToPath(new URL(`../../../apps/demo/releases/word-stats-${v}/plugin.toml`, import.meta.url)),
-    'utf8',
-  );
+const bytesOf = (v: 1 | 2) => readFileSync(wordStats(v).component);
+const manifest = (v: 1 | 2) => readFileSync(wordStats(v).manifest, 'utf8');
 
 describe('createRelease', () => {
   it('reads the name and version from plugin.toml and the world and WIT packages from the component', async () => {
-    const component = wordStats(1);
+    const component = bytesOf(1);
     const { release, signature } = await createRelease({ component, manifest: manifest(1) });
     expect(signature).toBeUndefined();
     expect(release).toMatchObject({
@@ -46,7 +37,7 @@ describe('createRelease', () => {
 
   it('refuses a version that is not semver and bytes that are not a component, naming the plugin', async () => {
     await expect(
-      createRelease({ component: wordStats(1), name: 'word-stats', version: 'latest' }),
+      createRelease({ component: bytesOf(1), name: 'word-stats', version: 'latest' }),
     ).rejects.toThrow(/plugin `word-stats`: `latest` is not a semver version/);
     const error = await createRelease({
       component: new Uint8Array([0, 97, 115, 109]),
@@ -62,7 +53,7 @@ describe('release signatures', () => {
     const keys = generateSigningKeys();
     const other = generateSigningKeys();
     const { release, signature } = await createRelease({
-      component: wordStats(2),
+      component: bytesOf(2),
       manifest: manifest(2),
       signingKey: keys.privateKeyPem,
     });

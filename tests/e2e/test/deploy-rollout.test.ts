@@ -2,7 +2,6 @@
 // faulty 3.0.0, built by our pipeline) in a local store, deployed into a real PluginHost.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   createRelease,
   Deployer,
@@ -15,25 +14,23 @@ import {
 import { type PluginEvent, PluginHost } from '@witkit/host';
 import { captureLogger, tempDir } from '@witkit-internal/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eventLogger } from './fixtures.js';
+import { eventLogger, wordStats } from './fixtures.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const tmp = tempDir('witkit-deploy-');
 afterAll(() => tmp.cleanup());
 
-const releaseDir = (v: number) =>
-  fileURLToPath(new URL(`../../../apps/demo/releases/word-stats-${v}/`, import.meta.url));
-const component = (v: number) => readFileSync(join(releaseDir(v), `dist/word-stats-${v}.wasm`));
-const manifest = (v: number, edit: (t: string) => string = (t) => t) =>
-  edit(readFileSync(join(releaseDir(v), 'plugin.toml'), 'utf8'));
+const component = (v: 1 | 2 | 3) => readFileSync(wordStats(v).component);
+const manifest = (v: 1 | 2 | 3, edit: (t: string) => string = (t) => t) =>
+  edit(readFileSync(wordStats(v).manifest, 'utf8'));
 
 let store: LocalStore;
 const keys = generateSigningKeys();
 beforeAll(async () => {
   store = new LocalStore(join(tmp.dir, 'store'));
   const versions = new VersionManager({ store });
-  for (const v of [1, 2, 3]) {
+  for (const v of [1, 2, 3] as const) {
     await versions.publish(
       await createRelease({ component: component(v), manifest: manifest(v), signingKey: keys.privateKeyPem }),
     );

@@ -2,18 +2,15 @@
 // traffic with zero failed calls, loads a plugin that appears, and never switches to a broken one.
 import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type PluginDirChange, watchPluginDir } from '@witkit/deploy';
 import { PluginHost } from '@witkit/host';
 import { captureLogger, tempDir } from '@witkit-internal/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
+import { wordStats } from './fixtures.js';
 
 const tmp = tempDir('witkit-watch-');
 afterAll(() => tmp.cleanup());
-const built = (v: number) =>
-  fileURLToPath(
-    new URL(`../../../apps/demo/releases/word-stats-${v}/dist/word-stats-${v}.wasm`, import.meta.url),
-  );
+const built = (v: 1 | 2 | 3) => wordStats(v).component;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 

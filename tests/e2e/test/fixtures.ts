@@ -19,6 +19,12 @@ export const benchKernels = join(
 /** The built event-logger component (StarlingMonkey, event-plugin). */
 export const eventLogger = distOf('@witkit-plugins/event-logger', 'event-logger.wasm');
 
+/** A release of the demo's word-stats plugin (1.0.0, 2.0.0, or the faulty 3.0.0). */
+export function wordStats(v: 1 | 2 | 3): { dir: string; component: string; manifest: string } {
+  const dir = dirname(require.resolve(`@witkit-demo/word-stats-${v}/package.json`));
+  return { dir, component: join(dir, 'dist', `word-stats-${v}.wasm`), manifest: join(dir, 'plugin.toml') };
+}
+
 /** A fixture plugin's built component (built by the global setup). */
 export const fixtureComponent = (name: 'host-probe' | 'echo-service') =>
   fileURLToPath(new URL(`../fixtures/${name}/dist/${name}.wasm`, import.meta.url));

@@ -10,6 +10,7 @@ import {
   LocalStore,
   OciStore,
   type PluginRollout,
+  parseOciReference,
   planDeploy,
   planPromote,
   planRollback,
@@ -36,10 +37,11 @@ const env = process.env;
 /** The release store a spec names: `oci://...` or a local folder. Credentials come from the environment. */
 export function openStore(spec = env.WITKIT_STORE ?? '.witkit/releases'): ReleaseStore {
   if (!spec.startsWith('oci://')) return new LocalStore(resolve(spec));
-  const [registry = '', ...path] = spec.slice('oci://'.length).replace(/\/+$/, '').split('/');
+  // A store is a repository path without a plugin name: all of it is the namespace.
+  const { registry, repository } = parseOciReference(spec.replace(/\/+$/, ''));
   return new OciStore({
     registry,
-    ...(path.length ? { namespace: path.join('/') } : {}),
+    namespace: repository,
     ...(env.WITKIT_REGISTRY_USERNAME
       ? {
           credentials: {

@@ -6,22 +6,10 @@
  * @module
  */
 
-/** The scalar types of WIT. */
-export type PrimitiveKind =
-  | 'bool'
-  | 's8'
-  | 's16'
-  | 's32'
-  | 's64'
-  | 'u8'
-  | 'u16'
-  | 'u32'
-  | 'u64'
-  | 'f32'
-  | 'f64'
-  | 'char'
-  | 'string'
-  | 'error-context';
+import type { PrimitiveName } from '@witkit/wit';
+
+/** The scalar types of WIT: its primitives, and `error-context`. */
+export type PrimitiveKind = PrimitiveName | 'error-context';
 
 /** Where a resource is defined: its interface (or world) and its name there. */
 export interface ResourceRef {

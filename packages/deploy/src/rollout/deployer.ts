@@ -54,8 +54,8 @@ interface Window {
 
 /** What the host serves for one plugin right now. */
 interface LiveRoute {
-  stable?: string | undefined;
-  stablePlaced?: Placed | undefined;
+  /** The stable release (its record, so a refused switch can put it back in the state). */
+  stable?: Placed | undefined;
   candidate?: string | undefined;
   percent?: number | undefined;
   step?: number | undefined;
@@ -222,30 +222,30 @@ export class Deployer {
     const serving = this.#serving.get(name) ?? {};
     this.#serving.set(name, serving);
     const retire: string[] = [];
-    if (want.stable && want.stable.version !== serving.stable) {
+    const serves = serving.stable;
+    if (want.stable && want.stable.version !== serves?.version) {
       try {
-        await this.#ensureLoaded(name, want.stable.version, serving.stable);
-        if (serving.stable !== undefined) retire.push(serving.stable);
-        serving.stable = want.stable.version;
-        serving.stablePlaced = want.stable;
+        await this.#ensureLoaded(name, want.stable.version, serves?.version);
+        if (serves !== undefined) retire.push(serves.version);
+        serving.stable = want.stable;
       } catch (error) {
         // The version that serves now stays the stable one.
         await this.#refuse(name, want.stable.version, error, ({ stable: _failed, ...rest }) =>
-          serving.stablePlaced ? { ...rest, stable: serving.stablePlaced } : rest,
+          serves ? { ...rest, stable: serves } : rest,
         );
       }
     } else if (want.stable) {
-      serving.stablePlaced = want.stable;
+      serving.stable = want.stable;
     }
     const wantCandidate = want.candidate?.version;
     if (wantCandidate !== serving.candidate) {
-      if (serving.candidate !== undefined && serving.candidate !== serving.stable)
+      if (serving.candidate !== undefined && serving.candidate !== serving.stable?.version)
         retire.push(serving.candidate);
       serving.candidate = undefined;
       serving.windows = undefined;
       if (wantCandidate !== undefined) {
         try {
-          await this.#ensureLoaded(name, wantCandidate, serving.stable);
+          await this.#ensureLoaded(name, wantCandidate, serving.stable?.version);
           serving.candidate = wantCandidate;
         } catch (error) {
           await this.#refuse(name, wantCandidate, error, ({ candidate: _failed, ...rest }) => rest);
@@ -255,7 +255,7 @@ export class Deployer {
     if (serving.candidate !== undefined && want.candidate) {
       if (serving.step !== want.candidate.step || !serving.windows) {
         serving.windows = {
-          stable: this.#window(name, serving.stable),
+          stable: this.#window(name, serving.stable?.version),
           candidate: this.#window(name, serving.candidate),
         };
       }
@@ -264,7 +264,7 @@ export class Deployer {
     }
     this.#route(name, serving);
     for (const version of retire) {
-      if (version === serving.stable || version === serving.candidate) continue;
+      if (version === serving.stable?.version || version === serving.candidate) continue;
       await this.#host.unload(name, { version, deadlineMs: this.#options.drainMs ?? 10_000 }).catch(() => {});
     }
     await this.#reportServing(name, serving);
@@ -273,7 +273,7 @@ export class Deployer {
   /** Records in the state what this host now serves, when it changed. */
   async #reportServing(name: string, live: LiveRoute): Promise<void> {
     const now = {
-      ...(live.stable === undefined ? {} : { stable: live.stable }),
+      ...(live.stable === undefined ? {} : { stable: live.stable.version }),
       ...(live.candidate === undefined ? {} : { candidate: live.candidate, percent: live.percent ?? 0 }),
     };
     await this.state.update(name, (r) => {
@@ -288,7 +288,8 @@ export class Deployer {
   }
 
   #route(name: string, serving: LiveRoute): void {
-    const { stable, candidate, percent } = serving;
+    const { candidate, percent } = serving;
+    const stable = serving.stable?.version;
     let router: VersionRouter | undefined;
     if (stable === undefined) router = candidate === undefined ? undefined : () => candidate;
     else if (candidate === undefined || !percent) router = () => stable;
@@ -394,7 +395,7 @@ export class Deployer {
     )
       return;
     const figures = {
-      stable: this.#figures(name, serving.stable, serving.windows.stable),
+      stable: this.#figures(name, serving.stable.version, serving.windows.stable),
       candidate: this.#figures(name, candidate.version, serving.windows.candidate),
     };
     const elapsed = Date.now() - Date.parse(candidate.stepStartedAt);
