@@ -153,9 +153,15 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       )
       .option(
         '--min-calls <n>',
-        'calls the candidate must serve in a step before it is judged (default 20)',
+        'calls the candidate must serve in a step before its error rate is judged (default 20)',
         Number,
       )
+      .option(
+        '--min-latency-calls <n>',
+        'warm calls the candidate must serve in a step before its p99 is judged (default 200)',
+        Number,
+      )
+      .option('--max-p99-ratio <x>', "highest candidate p99 over the stable one's (default 2)", Number)
       .option('--wait <seconds>', 'wait until a running host serves it, showing progress', Number),
   ).action(
     async (
@@ -165,6 +171,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
         steps?: string;
         stepSeconds?: number;
         minCalls?: number;
+        minLatencyCalls?: number;
+        maxP99Ratio?: number;
         wait?: number;
       },
     ) => {

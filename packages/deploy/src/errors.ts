@@ -5,7 +5,8 @@ export type DeployErrorCode =
   | 'WITKIT_SIGNATURE_REJECTED'
   | 'WITKIT_INVALID_RELEASE'
   | 'WITKIT_DEPLOY_FAILED'
-  | 'WITKIT_ROLLOUT_CONFLICT';
+  | 'WITKIT_ROLLOUT_CONFLICT'
+  | 'WITKIT_INVALID_CANARY_POLICY';
 
 const brand = Symbol.for('witkit.DeployError');
 

@@ -22,7 +22,7 @@ export {
   type DeployerOptions,
   type PluginStatusReport,
 } from './rollout/deployer.js';
-export { type GateVerdict, judgeStep } from './rollout/gates.js';
+export { type GateVerdict, judgeStep, quantileRange } from './rollout/gates.js';
 export { type DeployOptions, planDeploy, planPromote, planRollback } from './rollout/plan.js';
 export { bucketOf, canaryRouter } from './rollout/router.js';
 export {

@@ -132,6 +132,11 @@ describe('witkit publish / deploy / promote / rollback / status', () => {
       expect(nothing.err).toBe(
         'error[WITKIT_ROLLOUT_CONFLICT]: plugin `word-stats`: has no canary candidate to promote',
       );
+      const typo = await cli('deploy', 'word-stats@^2', '--canary', '10', '--max-p99-ratio', 'x2', ...places);
+      expect(typo.code).toBe(1);
+      expect(typo.err).toBe(
+        'error[WITKIT_INVALID_CANARY_POLICY]: plugin `word-stats`: canary policy: `maxP99Ratio` is NaN; it must be a ratio, 1 or more',
+      );
     } finally {
       deployer.stop();
       await host.shutdown({ deadlineMs: 1000 });

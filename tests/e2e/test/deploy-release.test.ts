@@ -9,6 +9,7 @@ import {
   isDeployError,
   judgeStep,
   keyIdOf,
+  quantileRange,
   signRelease,
   verifyReleaseSignature,
 } from '@witkit/deploy';
@@ -92,23 +93,71 @@ describe('canary routing and gates', () => {
     expect([bucketOf('word-stats', 'user-1'), bucketOf('word-stats', 'user-2')]).toEqual([2416, 5273]);
   });
 
-  const figures = (calls: number, errors: number, p99Ms: number) => ({
-    calls,
-    errors,
-    errorRate: calls ? errors / calls : 0,
-    p99Ms,
-  });
+  const figures = (
+    calls: number,
+    errors: number,
+    p99Ms: number,
+    latencyCalls = calls,
+    p99RangeMs: readonly [number, number] = [p99Ms, p99Ms],
+  ) => ({ calls, errors, errorRate: calls ? errors / calls : 0, p99Ms, p99RangeMs, latencyCalls });
 
   it('waits for enough calls, rolls back on errors or latency, and advances when the step has held', () => {
-    const policy = { ...defaultCanaryPolicy, minCalls: 20, stepMs: 1000 };
+    const policy = { ...defaultCanaryPolicy, minCalls: 20, minLatencyCalls: 30, stepMs: 1000 };
     expect(judgeStep(policy, figures(100, 0, 1), figures(5, 5, 1), 5000).verdict).toBe('wait');
     const errors = judgeStep(policy, figures(100, 1, 1), figures(40, 10, 1), 10);
     expect(errors).toMatchObject({ verdict: 'rollback' });
     expect(errors.reason).toMatch(/error rate 25.0% \(10\/40\) exceeds stable 1.0% \+ 5.0%/);
     const slow = judgeStep(policy, figures(100, 0, 4), figures(40, 0, 12), 10);
-    expect(slow.reason).toMatch(/p99 12.000 ms exceeds 2x stable p99 4.000 ms/);
+    expect(slow.reason).toBe(
+      'p99 12.000 ms (at least 12.000 ms) over 40 calls exceeds 2x stable p99 4.000 ms (at most 4.000 ms; limit 8.000 ms)',
+    );
     // Sub-millisecond noise of a fast plugin is not a breach.
     expect(judgeStep(policy, figures(100, 0, 0.01), figures(40, 0, 0.5), 10).verdict).toBe('wait');
     expect(judgeStep(policy, figures(100, 0, 1), figures(40, 1, 1.5), 1500).verdict).toBe('advance');
+  });
+
+  it('bounds a p99 by the order statistics of its window', () => {
+    const [low277, high277] = quantileRange(277, 0.99);
+    // Over 277 calls the true p99 may be as low as the 271st of them in order (the 7th
+    // slowest): six slow calls cannot make a breach on their own.
+    expect(Math.ceil(low277 * 277)).toBe(271);
+    expect(high277).toBe(1);
+    const [low, high] = quantileRange(10_000, 0.99);
+    expect(low).toBeCloseTo(0.988, 3);
+    expect(high).toBeCloseTo(0.992, 3);
+    expect(quantileRange(0, 0.99)).toEqual([0.99, 0.99]);
+  });
+
+  it('judges p99 only over enough warm calls, and never advances a step it could not judge', () => {
+    const policy = { ...defaultCanaryPolicy, minCalls: 20, stepMs: 1000 };
+    // 40 calls, the slowest of them cold: too few to say anything about the p99 (the default
+    // wants 200 warm calls), so no rollback, and no advance either although the step is over.
+    const young = judgeStep(policy, figures(400, 0, 1.5), figures(40, 0, 4.3, 20), 5000);
+    expect(young).toEqual({ verdict: 'wait', reason: '20 of 200 warm calls needed to judge p99' });
+    // Errors are judged from the first call, warm or not.
+    expect(judgeStep(policy, figures(400, 0, 1.5), figures(40, 20, 1, 0), 10).verdict).toBe('rollback');
+    expect(judgeStep(policy, figures(4000, 0, 1.5), figures(400, 0, 4.3, 380), 10).verdict).toBe('rollback');
+    expect(judgeStep(policy, figures(4000, 0, 1.5), figures(400, 0, 2.9, 380), 5000).verdict).toBe('advance');
+    // Raw p99s 2.3 vs 0.9 ms, as two identical releases showed here over ~280 calls: within
+    // what either could be, so no breach; a candidate slow in every call is one.
+    const noisy = judgeStep(
+      policy,
+      figures(600, 0, 0.9, 600, [0.8, 1.3]),
+      figures(280, 0, 2.3, 280, [1.2, 4]),
+      10,
+    );
+    expect(noisy.verdict).toBe('wait');
+    const slower = judgeStep(
+      policy,
+      figures(600, 0, 0.9, 600, [0.8, 1.3]),
+      figures(280, 0, 6, 280, [5, 7]),
+      10,
+    );
+    expect(slower.verdict).toBe('rollback');
+    // A policy persisted before the latency fields existed gets their defaults.
+    const { minLatencyCalls: _a, warmupCalls: _b, minP99Ms: _c, ...older } = policy;
+    expect(
+      judgeStep(older as typeof policy, figures(400, 0, 1.5), figures(40, 0, 4.3, 20), 5000).verdict,
+    ).toBe('wait');
   });
 });

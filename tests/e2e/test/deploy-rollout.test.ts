@@ -3,12 +3,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  type CompatibilityCheck,
   createRelease,
   Deployer,
   generateSigningKeys,
   isDeployError,
   LocalStore,
+  planDeploy,
   type RolloutDecision,
+  RolloutStateFile,
   VersionManager,
 } from '@witkit/deploy';
 import { type PluginEvent, PluginHost } from '@witkit/host';
@@ -44,7 +47,9 @@ afterEach(async () => {
 });
 
 let stateCount = 0;
-function setup(options: { stateDir?: string; trustedKeys?: string[] } = {}) {
+function setup(
+  options: { stateDir?: string; trustedKeys?: string[]; checkCompatibility?: CompatibilityCheck } = {},
+) {
   const { logger } = captureLogger();
   const dir = join(tmp.dir, `run-${stateCount++}`);
   const host = new PluginHost({ dataDir: join(dir, 'data'), cacheDir: join(tmp.dir, 'cache'), logger });
@@ -57,7 +62,14 @@ function setup(options: { stateDir?: string; trustedKeys?: string[] } = {}) {
     ...(options.trustedKeys ? { trustedKeys: options.trustedKeys } : {}),
   });
   const stateDir = options.stateDir ?? join(dir, 'deploy');
-  const deployer = new Deployer({ host, versions, stateDir, tickMs: 60_000, drainMs: 2000 });
+  const deployer = new Deployer({
+    host,
+    versions,
+    stateDir,
+    tickMs: 60_000,
+    drainMs: 2000,
+    ...(options.checkCompatibility ? { checkCompatibility: options.checkCompatibility } : {}),
+  });
   cleanups.push(async () => {
     deployer.stop();
     await host.shutdown({ deadlineMs: 2000 });
@@ -238,7 +250,15 @@ describe('hot swap', () => {
 });
 
 describe('canary', () => {
-  const canaryPolicy = { steps: [50], stepMs: 0, minCalls: 20, maxErrorRateIncrease: 0.05, maxP99Ratio: 50 };
+  const canaryPolicy = {
+    steps: [50],
+    stepMs: 0,
+    minCalls: 20,
+    maxErrorRateIncrease: 0.05,
+    maxP99Ratio: 50,
+    warmupCalls: 0,
+    minLatencyCalls: 40,
+  };
 
   it('routes by a stable hash of the request key, and promotes when the gates hold', async () => {
     const { host, deployer, events } = setup();
@@ -290,6 +310,79 @@ describe('canary', () => {
     const audit = readFileSync(join(stateDir, 'deploy-audit.jsonl'), 'utf8');
     expect(audit).toContain('"action":"rollback"');
     for (let i = 0; i < 50; i++) expect((await stats(host, `order ${i}`, `user-${i}`)).version).toBe('2.0.0');
+  });
+
+  it('leaves a new candidate its warm-up, and waits (saying why) until its p99 can be judged', async () => {
+    const { host, deployer } = setup();
+    await deployer.deploy('word-stats', '^1');
+    await deployer.deploy('word-stats', '^2', {
+      canary: { ...canaryPolicy, warmupCalls: 10, minLatencyCalls: 1000 },
+    });
+    const onCandidate = async (from: number) => {
+      let n = 0;
+      for (let i = from; i < from + 100; i++)
+        if ((await stats(host, 'a b', `k${i}`)).version === '2.0.0') n++;
+      return n;
+    };
+    const cold = await onCandidate(0);
+    expect(cold).toBeGreaterThan(10);
+    await deployer.tick();
+    let candidate = deployer.status().find((s) => s.name === 'word-stats')!.candidate!;
+    // The calls so far are its warm-up: its errors count, its latency does not.
+    expect(candidate.figures?.candidate).toMatchObject({ calls: cold, errors: 0, latencyCalls: 0 });
+    expect(candidate.verdict).toBe('0 of 1000 warm calls needed to judge p99');
+    const warm = await onCandidate(100);
+    await deployer.tick();
+    candidate = deployer.status().find((s) => s.name === 'word-stats')!.candidate!;
+    expect(candidate.figures?.candidate).toMatchObject({ calls: cold + warm, latencyCalls: warm });
+    // The step's time is up (stepMs 0) but its latency gate has not been judged: no promotion.
+    expect(candidate).toMatchObject({ version: '2.0.0', percent: 50 });
+    expect(candidate.verdict).toBe(`${warm} of 1000 warm calls needed to judge p99`);
+  });
+
+  it('refuses a canary policy with a wrong field, naming it, and records nothing', async () => {
+    const { deployer } = setup();
+    await deployer.deploy('word-stats', '^1');
+    const refused = async (canary: Record<string, unknown>) => {
+      const error = await deployer.deploy('word-stats', '^2', { canary }).catch((e: unknown) => e);
+      expect(isDeployError(error) && error.code).toBe('WITKIT_INVALID_CANARY_POLICY');
+      return (error as Error).message;
+    };
+    expect(await refused({ maxP99Ratio: 0.5 })).toBe(
+      'plugin `word-stats`: canary policy: `maxP99Ratio` is 0.5; it must be a ratio, 1 or more',
+    );
+    expect(await refused({ minLatencyCalls: Number.NaN })).toMatch(
+      /`minLatencyCalls` is NaN; it must be a whole/,
+    );
+    expect(await refused({ steps: [50, 20] })).toMatch(
+      /`steps` is \[50,20\]; it must be a non-empty list of rising/,
+    );
+    expect(await refused({ minCall: 5 })).toMatch(
+      /`minCall` is 5; it must be left out: the policy's fields are steps, /,
+    );
+    const status = deployer.status().find((s) => s.name === 'word-stats')!;
+    expect(status.candidate).toBeUndefined();
+    expect(status.history.map((d) => d.action)).toEqual(['deploy']);
+  });
+
+  it('does not lose a change another process writes while this host is reconciling', async () => {
+    // The CLI writes the state file while the host is in the middle of loading 2.0.0 (here:
+    // from inside its compatibility check). The host must still apply the CLI's canary.
+    let cliWrote = false;
+    const { host, deployer, versions, stateDir } = setup({
+      checkCompatibility: async ({ bundle }) => {
+        if (bundle.release.version !== '2.0.0' || cliWrote) return;
+        cliWrote = true;
+        const cliState = new RolloutStateFile(join(stateDir, 'rollouts.json'));
+        await planDeploy(cliState, versions, 'word-stats', '3.0.0', { canary: 20 });
+      },
+    });
+    await deployer.deploy('word-stats', '^1');
+    await deployer.deploy('word-stats', '2.0.0');
+    expect(cliWrote).toBe(true);
+    await deployer.tick();
+    expect(host.list().map((p) => p.version)).toEqual(['2.0.0', '3.0.0']);
+    expect(deployer.status()[0]?.candidate).toMatchObject({ version: '3.0.0', percent: 20 });
   });
 
   it('persists the rollout: a restarted host resumes the stable version and the running canary', async () => {

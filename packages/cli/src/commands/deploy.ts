@@ -191,6 +191,8 @@ export async function runDeploy(
     steps?: string;
     stepSeconds?: number;
     minCalls?: number;
+    minLatencyCalls?: number;
+    maxP99Ratio?: number;
     wait?: number;
   },
   io: CliIo,
@@ -209,6 +211,8 @@ export async function runDeploy(
           ],
           ...(options.stepSeconds === undefined ? {} : { stepMs: options.stepSeconds * 1000 }),
           ...(options.minCalls === undefined ? {} : { minCalls: options.minCalls }),
+          ...(options.minLatencyCalls === undefined ? {} : { minLatencyCalls: options.minLatencyCalls }),
+          ...(options.maxP99Ratio === undefined ? {} : { maxP99Ratio: options.maxP99Ratio }),
         };
   const { release, decision } = await planDeploy(state, versionManager(options), name, range, {
     ...(canary === undefined ? {} : { canary }),
@@ -279,9 +283,10 @@ export async function runStatus(
       const f = c.figures;
       if (f?.candidate && f.stable) {
         io.out(
-          `  gates      errors ${pct(f.candidate.errorRate)} vs ${pct(f.stable.errorRate)} (max +${pct(c.policy.maxErrorRateIncrease)}), p99 ${f.candidate.p99Ms.toFixed(3)} vs ${f.stable.p99Ms.toFixed(3)} ms (max ${c.policy.maxP99Ratio}x), ${f.candidate.calls} calls`,
+          `  gates      errors ${pct(f.candidate.errorRate)} vs ${pct(f.stable.errorRate)} (max +${pct(c.policy.maxErrorRateIncrease)}) over ${f.candidate.calls} calls, p99 ${f.candidate.p99Ms.toFixed(3)} vs ${f.stable.p99Ms.toFixed(3)} ms (max ${c.policy.maxP99Ratio}x) over ${f.candidate.latencyCalls ?? 0} warm calls`,
         );
       }
+      if (c.verdict) io.out(`  verdict    ${c.verdict}`);
     }
     io.out(`  serving    ${describeServing(r)}${r.serving ? ` (${r.serving.host}, ${r.serving.at})` : ''}`);
     for (const d of r.history.slice(-5)) {

@@ -10,10 +10,12 @@ import { releaseCompatibilityCheck } from '../compat/release-check.js';
 import { DeployError } from '../errors.js';
 import type { ReleaseBundle } from '../release.js';
 import type { VersionManager } from '../version-manager.js';
-import { judgeStep } from './gates.js';
+import { judgeStep, quantileRange } from './gates.js';
 import { type DeployOptions, planDeploy, planPromote, planRollback } from './plan.js';
 import { canaryRouter } from './router.js';
 import {
+  type CanaryPolicy,
+  defaultCanaryPolicy,
   type GateFigures,
   type Placed,
   type PluginRollout,
@@ -60,6 +62,8 @@ interface LiveRoute {
   percent?: number | undefined;
   step?: number | undefined;
   windows?: { stable: Window; candidate: Window } | undefined;
+  /** The candidate once it has served its warm-up calls (its latency counts from then on). */
+  warm?: string | undefined;
 }
 
 /** One plugin in {@link Deployer.status}. */
@@ -213,8 +217,21 @@ export class Deployer {
   async #reconcileAll(): Promise<void> {
     const state = this.state.read();
     if (state.generation === this.#generation) return;
+    // What was read is what gets reconciled: a change written meanwhile (by the CLI, or by
+    // deploy() while a drain is awaited) has a later generation and is picked up next.
+    this.#generation = state.generation;
     for (const [name, rollout] of Object.entries(state.plugins)) await this.#reconcile(name, rollout);
-    this.#generation = this.state.read().generation;
+  }
+
+  /**
+   * Writes this host's own bookkeeping (what it serves, gate figures, a refusal that puts the
+   * state back to what serves). Such a write needs no reconciling, unless someone else wrote
+   * since this host last reconciled.
+   */
+  async #record(name: string, change: (current: PluginRollout) => PluginRollout | undefined): Promise<void> {
+    const reconciled = this.#generation;
+    const written = await this.state.update(name, change);
+    if (written.generation === reconciled + 1) this.#generation = written.generation;
   }
 
   /** Brings what the host serves for `name` in line with `want`. */
@@ -243,6 +260,7 @@ export class Deployer {
         retire.push(serving.candidate);
       serving.candidate = undefined;
       serving.windows = undefined;
+      serving.warm = undefined;
       if (wantCandidate !== undefined) {
         try {
           await this.#ensureLoaded(name, wantCandidate, serving.stable?.version);
@@ -276,7 +294,7 @@ export class Deployer {
       ...(live.stable === undefined ? {} : { stable: live.stable.version }),
       ...(live.candidate === undefined ? {} : { candidate: live.candidate, percent: live.percent ?? 0 }),
     };
-    await this.state.update(name, (r) => {
+    await this.#record(name, (r) => {
       const had = r.serving;
       if (had && had.stable === now.stable && had.candidate === now.candidate && had.percent === now.percent)
         return undefined;
@@ -359,7 +377,7 @@ export class Deployer {
           : `${message}: ${unprefixed(cause)}`,
       by: 'controller',
     };
-    await this.state.update(name, (r) => {
+    await this.#record(name, (r) => {
       const reverted = revert(r);
       return { ...reverted, history: [...reverted.history, decision] };
     });
@@ -372,16 +390,34 @@ export class Deployer {
     return { calls: m.calls, errors: m.errors, latency: m.latency.clone() };
   }
 
-  #figures(name: string, version: string, since: Window): GateFigures {
+  #figures(name: string, version: string, since: Window, warm = true): GateFigures {
     const m = this.#host.get(name, { version }).metrics;
     const calls = m.calls - since.calls;
     const errors = m.errors - since.errors;
+    const latency = m.latency.since(since.latency);
+    const [low, high] = quantileRange(latency.count, 0.99);
     return {
       calls,
       errors,
       errorRate: calls === 0 ? 0 : errors / calls,
-      p99Ms: m.latency.since(since.latency).quantile(0.99),
+      p99Ms: latency.quantile(0.99),
+      p99RangeMs: [latency.quantile(low), latency.quantile(high)],
+      latencyCalls: warm ? latency.count : 0,
     };
+  }
+
+  /** Starts the candidate's latency window anew once it has served its warm-up calls. */
+  #warmUp(name: string, version: string, serving: LiveRoute, policy: CanaryPolicy): boolean {
+    if (serving.warm === version) return true;
+    const windows = serving.windows!;
+    const m = this.#host.get(name, { version }).metrics;
+    const warmupCalls = policy.warmupCalls ?? defaultCanaryPolicy.warmupCalls;
+    if (m.calls - windows.candidate.calls < warmupCalls) return false;
+    // The window restarts at the first tick after the warm-up (a histogram cannot tell which
+    // of its calls came first), so a few more calls than `warmupCalls` may go uncounted.
+    if (warmupCalls > 0) windows.candidate = { ...windows.candidate, latency: m.latency.clone() };
+    serving.warm = version;
+    return true;
   }
 
   async #judge(name: string, serving: LiveRoute): Promise<void> {
@@ -394,9 +430,10 @@ export class Deployer {
       serving.stable === undefined
     )
       return;
+    const warm = this.#warmUp(name, candidate.version, serving, candidate.policy);
     const figures = {
       stable: this.#figures(name, serving.stable.version, serving.windows.stable),
-      candidate: this.#figures(name, candidate.version, serving.windows.candidate),
+      candidate: this.#figures(name, candidate.version, serving.windows.candidate, warm),
     };
     const elapsed = Date.now() - Date.parse(candidate.stepStartedAt);
     const verdict = judgeStep(candidate.policy, figures.stable, figures.candidate, elapsed);
@@ -418,6 +455,7 @@ export class Deployer {
         let decision: RolloutDecision | undefined;
         await this.state.update(name, (r) => {
           if (r.candidate?.version !== candidate.version) return undefined;
+          const { verdict: _lastStep, ...current } = r.candidate;
           decision = {
             at: new Date().toISOString(),
             plugin: name,
@@ -432,9 +470,9 @@ export class Deployer {
           return {
             ...r,
             candidate: {
-              ...r.candidate,
+              ...current,
               percent: next,
-              step: r.candidate.step + 1,
+              step: current.step + 1,
               stepStartedAt: decision.at,
               figures,
             },
@@ -447,13 +485,11 @@ export class Deployer {
         }
       }
     } else {
-      await this.state.update(name, (r) =>
+      await this.#record(name, (r) =>
         r.candidate?.version === candidate.version
-          ? { ...r, candidate: { ...r.candidate, figures } }
+          ? { ...r, candidate: { ...r.candidate, figures, verdict: verdict.reason } }
           : undefined,
       );
-      // Figures alone are not a rollout change: do not make the loop reconcile for them.
-      this.#generation = this.state.read().generation;
       return;
     }
     await this.#reconcileAll();

@@ -21,10 +21,48 @@ export interface DeployOptions {
   readonly by?: RolloutDecision['by'];
 }
 
-function policyOf(canary: number | Partial<CanaryPolicy>): CanaryPolicy {
-  if (typeof canary !== 'number') return { ...defaultCanaryPolicy, ...canary };
-  if (!(canary > 0 && canary < 100)) throw new RangeError(`canary percentage ${canary} is not within 1-99`);
-  return { ...defaultCanaryPolicy, steps: [canary, ...defaultCanaryPolicy.steps.filter((s) => s > canary)] };
+const policyRules: { readonly [K in keyof CanaryPolicy]: readonly [(v: unknown) => boolean, string] } = {
+  steps: [
+    (v) =>
+      Array.isArray(v) &&
+      v.length > 0 &&
+      v.every((s, i) => typeof s === 'number' && s > 0 && s <= 100 && (i === 0 || s > v[i - 1])),
+    'a non-empty list of rising percentages within 1-100',
+  ],
+  stepMs: [(v) => Number.isFinite(v) && (v as number) >= 0, 'milliseconds, 0 or more'],
+  minCalls: [(v) => Number.isInteger(v) && (v as number) >= 0, 'a whole number, 0 or more'],
+  maxErrorRateIncrease: [(v) => typeof v === 'number' && v >= 0 && v <= 1, 'a fraction within 0-1'],
+  maxP99Ratio: [(v) => Number.isFinite(v) && (v as number) >= 1, 'a ratio, 1 or more'],
+  minP99Ms: [(v) => Number.isFinite(v) && (v as number) >= 0, 'milliseconds, 0 or more'],
+  warmupCalls: [(v) => Number.isInteger(v) && (v as number) >= 0, 'a whole number, 0 or more'],
+  minLatencyCalls: [(v) => Number.isInteger(v) && (v as number) >= 0, 'a whole number, 0 or more'],
+  autoPromote: [(v) => typeof v === 'boolean', 'true or false'],
+};
+
+/** The full policy for a canary request, checked field by field. */
+function policyOf(name: string, canary: number | Partial<CanaryPolicy>): CanaryPolicy {
+  const invalid = (field: string, value: unknown, expected: string) =>
+    new DeployError(
+      'WITKIT_INVALID_CANARY_POLICY',
+      name,
+      `canary policy: \`${field}\` is ${typeof value === 'number' ? value : (JSON.stringify(value) ?? value)}; it must be ${expected}`,
+    );
+  if (typeof canary === 'number') {
+    if (!(canary > 0 && canary < 100)) throw invalid('canary', canary, 'a percentage within 1-99');
+    return {
+      ...defaultCanaryPolicy,
+      steps: [canary, ...defaultCanaryPolicy.steps.filter((s) => s > canary)],
+    };
+  }
+  const policy = { ...defaultCanaryPolicy, ...canary };
+  for (const [field, value] of Object.entries(policy)) {
+    const rule = policyRules[field as keyof CanaryPolicy];
+    if (!rule) {
+      throw invalid(field, value, `left out: the policy's fields are ${Object.keys(policyRules).join(', ')}`);
+    }
+    if (!rule[0](value)) throw invalid(field, value, rule[1]);
+  }
+  return policy;
 }
 
 const now = () => new Date().toISOString();
@@ -36,6 +74,7 @@ const now = () => new Date().toISOString();
  * written. A running host's `Deployer` carries the change out.
  *
  * @returns the release chosen and the decision recorded
+ * @throws {DeployError} `WITKIT_INVALID_CANARY_POLICY` naming the field of `canary` that is wrong
  */
 export async function planDeploy(
   state: RolloutStateFile,
@@ -44,14 +83,14 @@ export async function planDeploy(
   range: string,
   options: DeployOptions = {},
 ): Promise<{ release: Release; decision: RolloutDecision }> {
+  const policy = options.canary === undefined ? undefined : policyOf(name, options.canary);
   const release = await versions.resolve(name, range);
   await versions.fetch(name, release.version);
   const placed = { version: release.version, sha256: release.sha256, since: now() };
   let decision: RolloutDecision | undefined;
   await state.update(name, (current) => {
     const by = options.by ?? 'operator';
-    if (options.canary !== undefined && current.stable && current.stable.version !== release.version) {
-      const policy = policyOf(options.canary);
+    if (policy !== undefined && current.stable && current.stable.version !== release.version) {
       decision = {
         at: placed.since,
         plugin: name,

@@ -14,19 +14,46 @@ export interface CanaryPolicy {
   readonly minCalls: number;
   /** Highest error rate (0-1) the candidate may have in a step, above the stable version's. */
   readonly maxErrorRateIncrease: number;
-  /** Highest ratio of the candidate's p99 latency to the stable version's in the same step. */
+  /**
+   * Highest ratio of the candidate's p99 latency to the stable version's in the same step. A
+   * breach needs confidence: the lowest the candidate's p99 may be (95%) must exceed this many
+   * times the highest the stable one's may be.
+   */
   readonly maxP99Ratio: number;
+  /**
+   * p99 latencies below this many milliseconds count as equal, so the sub-millisecond jitter of
+   * a fast plugin is never a breach.
+   */
+  readonly minP99Ms: number;
+  /**
+   * Calls a newly loaded candidate serves before its latency counts: its first calls run
+   * unoptimised code (JIT and wasm tier-up) and would be judged as a slow release. Its errors
+   * count from the first call.
+   */
+  readonly warmupCalls: number;
+  /**
+   * Calls (after warm-up) the candidate must have served in a step before its p99 is judged.
+   * With fewer, the p99 is just the slowest call or two, and one scheduling hiccup would roll a
+   * good release back. A step does not advance before both gates could be judged.
+   */
+  readonly minLatencyCalls: number;
   /** Promote automatically after the last step. */
   readonly autoPromote: boolean;
 }
 
-/** The default canary: 10, 25, 50% for 30 s each; +5 points of errors or 2x p99 rolls back. */
+/**
+ * The default canary: 10, 25, 50% for 30 s each; +5 points of errors, or a p99 over 2x the
+ * stable one's (judged over at least 200 warm calls), rolls back.
+ */
 export const defaultCanaryPolicy: CanaryPolicy = {
   steps: [10, 25, 50],
   stepMs: 30_000,
   minCalls: 20,
   maxErrorRateIncrease: 0.05,
   maxP99Ratio: 2,
+  minP99Ms: 1,
+  warmupCalls: 20,
+  minLatencyCalls: 200,
   autoPromote: true,
 };
 
@@ -36,6 +63,13 @@ export interface GateFigures {
   readonly errors: number;
   readonly errorRate: number;
   readonly p99Ms: number;
+  /**
+   * The range the true p99 lies in with 95% confidence, from the order statistics of the
+   * window (distribution-free): with few calls it is wide, so a few slow calls decide nothing.
+   */
+  readonly p99RangeMs: readonly [low: number, high: number];
+  /** Calls the p99 is over (the candidate's exclude its warm-up). */
+  readonly latencyCalls: number;
 }
 
 /** One decision, kept in the plugin's history and in the deploy audit log. */
@@ -69,6 +103,8 @@ export interface Candidate extends Placed {
   readonly policy: CanaryPolicy;
   /** The latest gate figures the controller saw. */
   readonly figures?: { readonly stable?: GateFigures; readonly candidate?: GateFigures };
+  /** What the gates said about them, while the step goes on (e.g. what they still wait for). */
+  readonly verdict?: string;
 }
 
 /** What a running host last reported serving for a plugin. */
