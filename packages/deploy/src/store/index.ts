@@ -5,9 +5,9 @@ export {
   type LocalVerifyOptions,
 } from './local-store.js';
 export {
-  pluginManifestMediaType,
-  releaseMediaType,
-  signatureMediaType,
+  pluginManifestAnnotation,
+  releaseAnnotation,
+  signatureAnnotation,
   wasmConfigMediaType,
   wasmLayerMediaType,
 } from './oci/artifact.js';

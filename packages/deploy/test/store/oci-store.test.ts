@@ -11,9 +11,9 @@ import { verifyReleaseSignature } from '../../src/signing.js';
 import { isStoreError, type StoreError } from '../../src/store/errors.js';
 import {
   buildArtifact,
-  pluginManifestMediaType,
-  releaseMediaType,
-  signatureMediaType,
+  pluginManifestAnnotation,
+  releaseAnnotation,
+  signatureAnnotation,
   wasmConfigMediaType,
   wasmLayerMediaType,
 } from '../../src/store/oci/artifact.js';
@@ -98,17 +98,25 @@ describe('OciStore against a registry without auth', () => {
       artifactType: string;
       config: { mediaType: string; digest: string };
       layers: { mediaType: string; digest: string; size: number }[];
+      annotations: Record<string, string>;
     };
     expect(manifest.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
     expect(manifest.artifactType).toBe(wasmConfigMediaType);
     expect(manifest.config.mediaType).toBe(wasmConfigMediaType);
-    expect(manifest.layers.map((l) => l.mediaType)).toEqual([
-      wasmLayerMediaType,
-      releaseMediaType,
-      pluginManifestMediaType,
-      signatureMediaType,
+    // Exactly one layer, the component: strict Wasm OCI clients refuse any other layer.
+    expect(manifest.layers).toEqual([
+      {
+        mediaType: wasmLayerMediaType,
+        digest: `sha256:${bundle.release.sha256}`,
+        size: componentA.byteLength,
+        annotations: { 'org.opencontainers.image.title': 'layout-probe.wasm' },
+      },
     ]);
-    expect(manifest.layers[0]!.size).toBe(componentA.byteLength);
+    // witkit's parts travel as annotations.
+    expect(JSON.parse(manifest.annotations[releaseAnnotation]!)).toEqual(bundle.release);
+    expect(manifest.annotations[pluginManifestAnnotation]).toBe(bundle.manifest);
+    expect(JSON.parse(manifest.annotations[signatureAnnotation]!)).toEqual(bundle.signature);
+    expect(manifest.annotations['org.opencontainers.image.version']).toBe('0.3.0');
     const config = (await (
       await fetch(`http://${registry.address}/v2/witkit/layout-probe/blobs/${manifest.config.digest}`)
     ).json()) as Record<string, unknown>;
@@ -186,13 +194,38 @@ describe('OciStore against a registry without auth', () => {
     const artifact = await buildArtifact(lying);
     const client = new RegistryClient({ registry: registry.address, plainHttp: true });
     const ctx = { plugin: 'mismatched', reference: 'test' };
-    for (const blob of [...artifact.layers, artifact.config]) {
+    for (const blob of [artifact.component, artifact.config]) {
       await client.pushBlob(ctx, 'witkit/mismatched', blob.digest, blob.bytes);
     }
     await client.putManifest(ctx, 'witkit/mismatched', '1.0.0', artifact.manifest);
     const error = await storeError(store.get('mismatched', '1.0.0'));
     expect(error.code).toBe('WITKIT_STORE_CORRUPT');
     expect(error.message).toContain(`is not the released one (sha256 ${good.release.sha256}`);
+  });
+
+  it('refuses a Wasm artifact that is not a witkit release, saying what it lacks', async () => {
+    // What another Wasm OCI tool pushes: the config and the component, no release record.
+    const artifact = await buildArtifact(bundleOf(componentA, 'foreign', '1.0.0'));
+    const manifest = JSON.parse(new TextDecoder().decode(artifact.manifest)) as {
+      annotations: Record<string, string>;
+    };
+    manifest.annotations = { 'org.opencontainers.image.title': 'foreign' };
+    const client = new RegistryClient({ registry: registry.address, plainHttp: true });
+    const ctx = { plugin: 'foreign', reference: 'test' };
+    for (const blob of [artifact.component, artifact.config]) {
+      await client.pushBlob(ctx, 'witkit/foreign', blob.digest, blob.bytes);
+    }
+    await client.putManifest(
+      ctx,
+      'witkit/foreign',
+      '1.0.0',
+      new TextEncoder().encode(JSON.stringify(manifest)),
+    );
+    const error = await storeError(store.get('foreign', '1.0.0'));
+    expect(error.code).toBe('WITKIT_STORE_CORRUPT');
+    expect(error.message).toBe(
+      `plugin \`foreign\` (oci://${registry.address}/witkit/foreign:1.0.0): the manifest is not a witkit release: it has no ${releaseAnnotation} annotation`,
+    );
   });
 
   it('parses oci:// references into the store options and the release', () => {

@@ -10,12 +10,12 @@ import { type BlobDescriptor, digestOf, ociManifestMediaType } from './registry-
 export const wasmConfigMediaType = 'application/vnd.wasm.config.v0+json';
 /** Media type of the component layer (CNCF Wasm OCI artifact layout). */
 export const wasmLayerMediaType = 'application/wasm';
-/** Media type of the layer holding the plugin's `plugin.toml`. */
-export const pluginManifestMediaType = 'application/vnd.witkit.plugin.manifest.v1+toml';
-/** Media type of the layer holding the release record (JSON `Release`). */
-export const releaseMediaType = 'application/vnd.witkit.release.v1+json';
-/** Media type of the layer holding the release's ed25519 signature (JSON `ReleaseSignature`). */
-export const signatureMediaType = 'application/vnd.witkit.release.signature.v1+json';
+/** Manifest annotation holding the release record (JSON `Release`). */
+export const releaseAnnotation = 'dev.witkit.release.v1';
+/** Manifest annotation holding the plugin's `plugin.toml`. */
+export const pluginManifestAnnotation = 'dev.witkit.plugin-manifest.v1';
+/** Manifest annotation holding the release's ed25519 signature (JSON `ReleaseSignature`). */
+export const signatureAnnotation = 'dev.witkit.signature.v1';
 
 const titleAnnotation = 'org.opencontainers.image.title';
 
@@ -26,19 +26,21 @@ export interface ArtifactBlob extends BlobDescriptor {
   readonly bytes: Uint8Array;
 }
 
-/** Everything pushed for one release: its blobs (config first) and the manifest naming them. */
+/** Everything pushed for one release: its blobs (config and component) and the manifest naming them. */
 export interface Artifact {
   readonly config: ArtifactBlob;
-  readonly layers: readonly ArtifactBlob[];
+  readonly component: ArtifactBlob;
   readonly manifest: Uint8Array;
 }
 
-/** The descriptors of a release's artifact, read from its manifest. */
+/** What a release's manifest says: the component's descriptor and witkit's annotations. */
 export interface ArtifactLayout {
   readonly component: BlobDescriptor;
-  readonly release: BlobDescriptor;
-  readonly pluginManifest?: BlobDescriptor;
-  readonly signature?: BlobDescriptor;
+  /** The release record, as JSON text. */
+  readonly release: string;
+  readonly pluginManifest?: string;
+  /** The signature, as JSON text. */
+  readonly signature?: string;
 }
 
 interface Descriptor extends BlobDescriptor {
@@ -60,28 +62,17 @@ function descriptor(b: ArtifactBlob, title?: string): Descriptor {
 }
 
 /**
- * Lays a release out as a Wasm OCI artifact: the component as the `application/wasm` layer,
- * then the release record, `plugin.toml` and signature as witkit layers, and a Wasm config
- * naming the component's world, imports and exports. Everything derives from the bundle, so
- * publishing the same release twice yields the same manifest digest.
+ * Lays a release out as a Wasm OCI artifact: exactly one layer, the component
+ * (`application/wasm`), and a Wasm config naming its world, imports and exports, so strict
+ * Wasm OCI clients pull it too. The release record, `plugin.toml` and signature are small text
+ * and travel as manifest annotations (covered by the manifest digest, as layers would be).
+ * Everything derives from the bundle, so publishing the same release twice yields the same
+ * manifest digest.
  */
 export async function buildArtifact(bundle: ReleaseBundle): Promise<Artifact> {
   const { release } = bundle;
   const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
   const component = blob(wasmLayerMediaType, 'component', bundle.component);
-  const layers: [ArtifactBlob, string][] = [
-    [component, `${release.name}.wasm`],
-    [blob(releaseMediaType, 'release', json(release)), 'release.json'],
-  ];
-  if (bundle.manifest !== undefined) {
-    layers.push([
-      blob(pluginManifestMediaType, 'plugin-manifest', new TextEncoder().encode(bundle.manifest)),
-      'plugin.toml',
-    ]);
-  }
-  if (bundle.signature !== undefined) {
-    layers.push([blob(signatureMediaType, 'signature', json(bundle.signature)), 'release.sig.json']);
-  }
   // The layout wants the component's imports and exports; bytes that are no component (which
   // `createRelease` never produces) are still stored, just without them.
   const interfaces = await componentInterfaces(bundle.component).catch(() => undefined);
@@ -92,7 +83,7 @@ export async function buildArtifact(bundle: ReleaseBundle): Promise<Artifact> {
       created: release.publishedAt,
       architecture: 'wasm',
       os: 'wasip2',
-      layerDigests: layers.map(([b]) => b.digest),
+      layerDigests: [component.digest],
       ...(interfaces
         ? { component: { exports: interfaces.exports, imports: interfaces.imports, target: release.world } }
         : {}),
@@ -103,14 +94,17 @@ export async function buildArtifact(bundle: ReleaseBundle): Promise<Artifact> {
     mediaType: ociManifestMediaType,
     artifactType: wasmConfigMediaType,
     config: descriptor(config),
-    layers: layers.map(([b, title]) => descriptor(b, title)),
+    layers: [descriptor(component, `${release.name}.wasm`)],
     annotations: {
       [titleAnnotation]: release.name,
       'org.opencontainers.image.version': release.version,
       'org.opencontainers.image.created': release.publishedAt,
+      [releaseAnnotation]: JSON.stringify(release),
+      ...(bundle.manifest === undefined ? {} : { [pluginManifestAnnotation]: bundle.manifest }),
+      ...(bundle.signature === undefined ? {} : { [signatureAnnotation]: JSON.stringify(bundle.signature) }),
     },
   });
-  return { config, layers: layers.map(([b]) => b), manifest };
+  return { config, component, manifest };
 }
 
 function isDescriptor(value: unknown): value is Descriptor {
@@ -126,9 +120,9 @@ function isDescriptor(value: unknown): value is Descriptor {
 }
 
 /**
- * Finds a release's blobs in its manifest, refusing a manifest that is not a witkit release:
- * not an OCI image manifest with the Wasm config, or without exactly one component and one
- * release record.
+ * Reads a release's manifest, refusing one that is not a witkit release: not an OCI image
+ * manifest with the Wasm config, not exactly one `application/wasm` layer, or no release
+ * record annotation.
  *
  * @throws {StoreError} `WITKIT_STORE_CORRUPT`
  */
@@ -137,7 +131,7 @@ export function readArtifactLayout(manifestBytes: Uint8Array, ctx: RequestContex
     new StoreError('WITKIT_STORE_CORRUPT', ctx.plugin, `the manifest is not a witkit release: ${why}`, {
       reference: ctx.reference,
     });
-  let manifest: { mediaType?: unknown; config?: unknown; layers?: unknown };
+  let manifest: { mediaType?: unknown; config?: unknown; layers?: unknown; annotations?: unknown };
   try {
     manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as typeof manifest;
   } catch (cause) {
@@ -153,22 +147,21 @@ export function readArtifactLayout(manifestBytes: Uint8Array, ctx: RequestContex
     throw refuse(`its config is not ${wasmConfigMediaType}`);
   }
   const layers = Array.isArray(manifest.layers) ? manifest.layers : [];
-  if (!layers.every(isDescriptor)) throw refuse('a layer descriptor is malformed');
-  const only = (mediaType: string, required: boolean) => {
-    const found = layers.filter((l) => l.mediaType === mediaType);
-    if (found.length > 1 || (required && found.length === 0)) {
-      throw refuse(
-        `it has ${found.length} ${mediaType} layers, expected ${required ? 'one' : 'at most one'}`,
-      );
-    }
-    return found[0];
-  };
-  const pluginManifest = only(pluginManifestMediaType, false);
-  const signature = only(signatureMediaType, false);
+  if (layers.length !== 1 || !isDescriptor(layers[0]) || layers[0].mediaType !== wasmLayerMediaType) {
+    throw refuse(`it has ${layers.length} layers, expected one ${wasmLayerMediaType} layer`);
+  }
+  const annotations = (
+    typeof manifest.annotations === 'object' && manifest.annotations !== null ? manifest.annotations : {}
+  ) as Record<string, unknown>;
+  const text = (key: string) => (typeof annotations[key] === 'string' ? annotations[key] : undefined);
+  const release = text(releaseAnnotation);
+  if (release === undefined) throw refuse(`it has no ${releaseAnnotation} annotation`);
+  const pluginManifest = text(pluginManifestAnnotation);
+  const signature = text(signatureAnnotation);
   return {
-    component: only(wasmLayerMediaType, true)!,
-    release: only(releaseMediaType, true)!,
-    ...(pluginManifest ? { pluginManifest } : {}),
-    ...(signature ? { signature } : {}),
+    component: layers[0],
+    release,
+    ...(pluginManifest === undefined ? {} : { pluginManifest }),
+    ...(signature === undefined ? {} : { signature }),
   };
 }

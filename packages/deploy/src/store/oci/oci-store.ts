@@ -38,10 +38,10 @@ function isLoopback(registry: string): boolean {
 
 /**
  * Releases in an OCI registry, one repository per plugin and one tag per version, each an
- * artifact in the CNCF Wasm OCI layout (Wasm config, `application/wasm` component layer) with
- * the release record, `plugin.toml` and signature as extra layers.
+ * artifact in the CNCF Wasm OCI layout (Wasm config, one `application/wasm` component layer)
+ * with the release record, `plugin.toml` and signature as manifest annotations.
  *
- * Every blob is hashed as it downloads and the component is checked against the release record,
+ * The component is hashed as it downloads and checked against the release record,
  * so `get` returns exactly what was published or throws. Tags in a registry can be moved by
  * anyone with push rights; pin the digest `push` returns where that matters.
  */
@@ -108,7 +108,7 @@ export class OciStore implements ReleaseStore {
 
     const existing = await this.client.getManifest(ctx, repository, tag);
     if (existing) {
-      const stored = await this.readRelease(
+      const stored = this.readRelease(
         ctx,
         readArtifactLayout(existing.bytes, ctx),
         release.name,
@@ -126,7 +126,7 @@ export class OciStore implements ReleaseStore {
     }
 
     const artifact = await buildArtifact(bundle);
-    for (const blob of [...artifact.layers, artifact.config]) {
+    for (const blob of [artifact.component, artifact.config]) {
       options.onProgress?.({ step: blob.step, bytes: 0, total: blob.size });
       if (!(await this.client.hasBlob(ctx, repository, blob.digest))) {
         await this.client.pushBlob(ctx, repository, blob.digest, blob.bytes);
@@ -149,32 +149,23 @@ export class OciStore implements ReleaseStore {
    */
   async get(name: string, version: string, options: TransferOptions = {}): Promise<ReleaseBundle> {
     const { ctx, layout, wanted } = await this.layoutOf(name, version, options);
-    const release = await this.readRelease(ctx, layout, name, wanted, options);
+    const release = this.readRelease(ctx, layout, name, wanted);
     const component = await this.pull(ctx, name, layout.component, 'component', options);
     assertReleaseMatches(release, name, wanted, component, ctx.reference);
-    const manifest = layout.pluginManifest
-      ? new TextDecoder().decode(
-          await this.pull(ctx, name, layout.pluginManifest, 'plugin-manifest', options),
-        )
-      : undefined;
-    const signature = layout.signature
-      ? parseSignature(
-          this.json(ctx, await this.pull(ctx, name, layout.signature, 'signature', options)),
-          name,
-          ctx.reference,
-        )
-      : undefined;
+    const signature =
+      layout.signature === undefined
+        ? undefined
+        : parseSignature(this.json(ctx, layout.signature), name, ctx.reference);
     return {
       release,
       component,
-      ...(manifest === undefined ? {} : { manifest }),
+      ...(layout.pluginManifest === undefined ? {} : { manifest: layout.pluginManifest }),
       ...(signature === undefined ? {} : { signature }),
     };
   }
 
   /**
-   * The release record alone (the manifest and one small blob); `version` may also be a
-   * manifest digest.
+   * The release record alone (one manifest request); `version` may also be a manifest digest.
    *
    * @throws {StoreError} `WITKIT_RELEASE_NOT_FOUND`, `WITKIT_STORE_CORRUPT`
    */
@@ -210,15 +201,13 @@ export class OciStore implements ReleaseStore {
     return { ctx, layout: readArtifactLayout(found.bytes, ctx), wanted: byDigest ? undefined : version };
   }
 
-  private async readRelease(
+  private readRelease(
     ctx: RequestContext,
     layout: ArtifactLayout,
     name: string,
     version: string | undefined,
-    options: TransferOptions = {},
-  ): Promise<Release> {
-    const bytes = await this.pull(ctx, name, layout.release, 'release', options);
-    const release = parseRelease(this.json(ctx, bytes), name, ctx.reference);
+  ): Release {
+    const release = parseRelease(this.json(ctx, layout.release), name, ctx.reference);
     assertReleaseMatches(release, name, version, undefined, ctx.reference);
     return release;
   }
@@ -239,14 +228,19 @@ export class OciStore implements ReleaseStore {
     );
   }
 
-  private json(ctx: RequestContext, bytes: Uint8Array): unknown {
+  private json(ctx: RequestContext, text: string): unknown {
     try {
-      return JSON.parse(new TextDecoder().decode(bytes));
+      return JSON.parse(text);
     } catch (cause) {
-      throw new StoreError('WITKIT_STORE_CORRUPT', ctx.plugin, 'a JSON layer of the release is not JSON', {
-        reference: ctx.reference,
-        cause,
-      });
+      throw new StoreError(
+        'WITKIT_STORE_CORRUPT',
+        ctx.plugin,
+        'a witkit annotation of the release is not JSON',
+        {
+          reference: ctx.reference,
+          cause,
+        },
+      );
     }
   }
 }
