@@ -1,6 +1,6 @@
 // Deployment end to end: real releases of the demo's word-stats plugin (1.0.0, 2.0.0 and a
 // faulty 3.0.0, built by our pipeline) in a local store, deployed into a real PluginHost.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type CompatibilityCheck,
@@ -11,6 +11,7 @@ import {
   LocalStore,
   planDeploy,
   type RolloutDecision,
+  type RolloutState,
   RolloutStateFile,
   VersionManager,
 } from '@witkit/deploy';
@@ -383,6 +384,33 @@ describe('canary', () => {
     await deployer.tick();
     expect(host.list().map((p) => p.version)).toEqual(['2.0.0', '3.0.0']);
     expect(deployer.status()[0]?.candidate).toMatchObject({ version: '3.0.0', percent: 20 });
+  });
+
+  it('applies a change another process wrote while this host waited for the state lock', async () => {
+    const { host, deployer, stateDir } = setup();
+    await deployer.deploy('word-stats', '^1');
+    await deployer.deploy('word-stats', '^2', { canary: { ...canaryPolicy, stepMs: 60_000 } });
+    // Another process (the CLI) takes the lock (proper-lockfile's lock is this folder) ...
+    const file = join(stateDir, 'rollouts.json');
+    mkdirSync(`${file}.lock`);
+    // ... while the controller judges the canary and waits for the lock to record its figures.
+    const judging = deployer.tick();
+    await new Promise((r) => setTimeout(r, 150));
+    // The other process promotes 2.0.0 and lets go; the controller's figures no longer apply.
+    const state = JSON.parse(readFileSync(file, 'utf8')) as RolloutState;
+    const { candidate, ...rollout } = state.plugins['word-stats']!;
+    const promoted = {
+      ...rollout,
+      stable: { version: '2.0.0', sha256: candidate!.sha256, since: candidate!.since },
+    };
+    writeFileSync(
+      file,
+      JSON.stringify({ generation: state.generation + 1, plugins: { 'word-stats': promoted } }),
+    );
+    rmSync(`${file}.lock`, { recursive: true });
+    await judging;
+    await deployer.tick();
+    expect(host.list().map((p) => p.version)).toEqual(['2.0.0']);
   });
 
   it('persists the rollout: a restarted host resumes the stable version and the running canary', async () => {

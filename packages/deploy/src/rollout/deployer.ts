@@ -230,8 +230,13 @@ export class Deployer {
    */
   async #record(name: string, change: (current: PluginRollout) => PluginRollout | undefined): Promise<void> {
     const reconciled = this.#generation;
-    const written = await this.state.update(name, change);
-    if (written.generation === reconciled + 1) this.#generation = written.generation;
+    let wrote = false;
+    const after = await this.state.update(name, (current) => {
+      const next = change(current);
+      wrote = next !== undefined;
+      return next;
+    });
+    if (wrote && after.generation === reconciled + 1) this.#generation = after.generation;
   }
 
   /** Brings what the host serves for `name` in line with `want`. */
