@@ -18,7 +18,7 @@ import {
 import { type PluginEvent, PluginHost } from '@witkit/host';
 import { captureLogger, tempDir } from '@witkit-internal/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eventLogger, wordStats } from './fixtures.js';
+import { eventLogger, textTransformer, textTransformerRs, wordStats } from './fixtures.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -311,6 +311,62 @@ describe('canary', () => {
     const audit = readFileSync(join(stateDir, 'deploy-audit.jsonl'), 'utf8');
     expect(audit).toContain('"action":"rollback"');
     for (let i = 0; i < 50; i++) expect((await stats(host, `order ${i}`, `user-${i}`)).version).toBe('2.0.0');
+  });
+
+  it('rolls a candidate back on its p99 when it is slower in every call, with the figures', async () => {
+    // One plugin built by both of our pipelines: Rust (stable) and QuickJS (the candidate,
+    // same outputs, 5-10x slower per call on a 28 KB text). At 10% the stable version serves
+    // enough calls for its p99 to be bounded below its slowest call.
+    const { host, deployer, versions } = setup();
+    for (const [component, version] of [
+      [textTransformerRs, '1.0.0'],
+      [textTransformer, '2.0.0'],
+    ] as const) {
+      await versions.publish(
+        await createRelease({ component: readFileSync(component), name: 'transformer', version }),
+      );
+    }
+    await deployer.deploy('transformer', '1.0.0');
+    const text = enc.encode('Lorem ipsum dolor sit amet. '.repeat(1000));
+    const upper = 'LOREM IPSUM DOLOR SIT AMET. '.repeat(1000);
+    const calls = async (from: number, n: number) => {
+      for (let i = from; i < from + n; i++) {
+        const plugin = host.get('transformer', { world: 'processor-plugin', key: `k${i}` });
+        const res = await plugin.exports.dataProcessor.process({
+          input: text,
+          contentType: 'text/plain',
+          options: [['action', 'upper']],
+        });
+        expect(dec.decode(res.output)).toBe(upper);
+      }
+    };
+    await calls(0, 50); // the stable version serves warm, as it would in production
+    await deployer.deploy('transformer', '2.0.0', {
+      canary: {
+        ...canaryPolicy,
+        steps: [10],
+        stepMs: 60_000,
+        maxP99Ratio: 1.5,
+        warmupCalls: 10,
+        minLatencyCalls: 100,
+        minP99Ms: 0.05,
+      },
+    });
+    await calls(50, 300);
+    await deployer.tick(); // the candidate's warm-up is over
+    await calls(350, 1300);
+    await deployer.tick();
+    const rollout = deployer.status().find((s) => s.name === 'transformer')!;
+    expect(rollout.candidate).toBeUndefined();
+    const decision = rollout.history.at(-1)!;
+    expect(decision).toMatchObject({ action: 'rollback', from: '2.0.0', to: '1.0.0', by: 'controller' });
+    expect(decision.reason).toMatch(
+      /^gate breached at 10%: p99 [\d.]+ ms \(at least [\d.]+ ms\) over \d+ calls exceeds 1.5x stable p99/,
+    );
+    const { candidate, stable } = decision.figures!;
+    expect(candidate!.errors + stable!.errors).toBe(0);
+    expect(candidate!.latencyCalls).toBeGreaterThanOrEqual(100);
+    expect(candidate!.p99RangeMs[0]).toBeGreaterThan(1.5 * stable!.p99RangeMs[1]);
   });
 
   it('leaves a new candidate its warm-up, and waits (saying why) until its p99 can be judged', async () => {

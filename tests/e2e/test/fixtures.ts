@@ -10,6 +10,8 @@ const distOf = (pkg: string, file: string) =>
 
 /** The built text-transformer component (QuickJS, processor-plugin). */
 export const textTransformer = distOf('@witkit-plugins/text-transformer', 'text-transformer.wasm');
+/** The built text-transformer-rs component (Rust, processor-plugin; same outputs as the QuickJS one). */
+export const textTransformerRs = distOf('@witkit-plugins/text-transformer-rs', 'text-transformer-rs.wasm');
 /** The built bench-kernels component (Rust, hand-written canonical ABI: `add`, `reverse`). */
 export const benchKernels = join(
   dirname(require.resolve('@witkit-plugins/bench-kernels/package.json')),
