@@ -1,11 +1,5 @@
 /** Which part of a release a transfer is moving. */
-export type StoreProgressStep =
-  | 'component'
-  | 'release'
-  | 'plugin-manifest'
-  | 'signature'
-  | 'config'
-  | 'manifest';
+export type StoreProgressStep = 'component' | 'release' | 'config' | 'manifest';
 
 /** One progress report: `bytes` of `total` of one step are done. */
 export interface StoreProgress {

@@ -12,6 +12,7 @@ import { isStoreError, type StoreError } from '../../src/store/errors.js';
 import {
   buildArtifact,
   pluginManifestAnnotation,
+  readArtifactLayout,
   releaseAnnotation,
   signatureAnnotation,
   wasmConfigMediaType,
@@ -225,6 +226,23 @@ describe('OciStore against a registry without auth', () => {
     expect(error.code).toBe('WITKIT_STORE_CORRUPT');
     expect(error.message).toBe(
       `plugin \`foreign\` (oci://${registry.address}/witkit/foreign:1.0.0): the manifest is not a witkit release: it has no ${releaseAnnotation} annotation`,
+    );
+  });
+
+  it('reads only manifests with exactly one application/wasm layer', async () => {
+    const artifact = await buildArtifact(bundleOf(componentA, 'shape', '1.0.0'));
+    const manifest = JSON.parse(new TextDecoder().decode(artifact.manifest)) as {
+      layers: { mediaType: string }[];
+    };
+    const ctx = { plugin: 'shape', reference: 'oci://r/shape:1.0.0' };
+    const read = (m: unknown) => () => readArtifactLayout(new TextEncoder().encode(JSON.stringify(m)), ctx);
+    expect(read(manifest)().release).toBe(JSON.stringify(bundleOf(componentA, 'shape', '1.0.0').release));
+    const layer = manifest.layers[0]!;
+    expect(read({ ...manifest, layers: [layer, layer] })).toThrow(
+      'plugin `shape` (oci://r/shape:1.0.0): the manifest is not a witkit release: it has 2 layers, expected one (application/wasm)',
+    );
+    expect(read({ ...manifest, layers: [{ ...layer, mediaType: 'application/octet-stream' }] })).toThrow(
+      'its layer is not application/wasm',
     );
   });
 

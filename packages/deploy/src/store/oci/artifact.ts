@@ -147,8 +147,10 @@ export function readArtifactLayout(manifestBytes: Uint8Array, ctx: RequestContex
     throw refuse(`its config is not ${wasmConfigMediaType}`);
   }
   const layers = Array.isArray(manifest.layers) ? manifest.layers : [];
-  if (layers.length !== 1 || !isDescriptor(layers[0]) || layers[0].mediaType !== wasmLayerMediaType) {
-    throw refuse(`it has ${layers.length} layers, expected one ${wasmLayerMediaType} layer`);
+  if (layers.length !== 1)
+    throw refuse(`it has ${layers.length} layers, expected one (${wasmLayerMediaType})`);
+  if (!isDescriptor(layers[0]) || layers[0].mediaType !== wasmLayerMediaType) {
+    throw refuse(`its layer is not ${wasmLayerMediaType}`);
   }
   const annotations = (
     typeof manifest.annotations === 'object' && manifest.annotations !== null ? manifest.annotations : {}
