@@ -25,6 +25,7 @@ import {
   type WitWorld,
 } from '@witkit/wit';
 import { BindgenError } from './errors.js';
+import { type RustBindingsDirection, RustBindingsLayout } from './layout.js';
 import { camel, docLines, rustString, shouty, snake, typeName } from './names.js';
 import { RUNTIME } from './runtime.js';
 
@@ -58,7 +59,7 @@ interface Module {
   readonly children: Map<string, Module>;
 }
 
-type Dir = 'import' | 'export';
+type Dir = RustBindingsDirection;
 
 const INDENT = '    ';
 
@@ -175,11 +176,8 @@ function writeDisc(size: 1 | 2 | 4, ptr: string, value: number): string {
 }
 
 /** Generates bindings for one world; see {@link generateRustBindings}. */
-class Generator {
-  readonly world: WitWorld;
+class Generator extends RustBindingsLayout {
   readonly root: Module = { segments: [], lines: [], children: new Map() };
-  readonly imported = new Map<WitInterface, string>();
-  readonly exported = new Map<WitInterface, string>();
   readonly modulePath: string;
   /** Lines of the export macro: one export (and post-return) per exported function. */
   readonly macroLines: string[] = [];
@@ -187,36 +185,11 @@ class Generator {
   exportCount = 0;
 
   constructor(world: WitWorld, modulePath: string) {
-    this.world = world;
+    super(world);
     this.modulePath = modulePath;
-    for (const [key, item] of world.imports)
-      if (item.kind === 'interface') this.imported.set(item.interface, key);
-    for (const [key, item] of world.exports)
-      if (item.kind === 'interface') this.exported.set(item.interface, key);
   }
 
   // ---- modules and paths -------------------------------------------------------------------
-
-  packageSegment(iface: WitInterface): string {
-    const pkg = iface.package;
-    const versions = new Set<string | undefined>();
-    for (const i of [...this.imported.keys(), ...this.exported.keys()]) {
-      if (i.package.namespace === pkg.namespace && i.package.name === pkg.name)
-        versions.add(i.package.version);
-    }
-    const base = snake(pkg.name);
-    return versions.size > 1 && pkg.version !== undefined
-      ? `${base}_v${pkg.version.replace(/[^A-Za-z0-9]/g, '_')}`
-      : base;
-  }
-
-  interfaceSegments(iface: WitInterface, key: string, dir: Dir): string[] {
-    const base =
-      iface.name === undefined
-        ? [snake(key)]
-        : [snake(iface.package.namespace), this.packageSegment(iface), snake(iface.name)];
-    return dir === 'export' ? ['exports', ...base] : base;
-  }
 
   /** Where an interface's types live, seen from code generated for direction `dir`. */
   interfaceModule(iface: WitInterface, dir: Dir): string[] {

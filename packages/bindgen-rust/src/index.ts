@@ -6,4 +6,5 @@ export {
   type RustBindingsOptions,
   type RustBindingsPathOptions,
 } from './generate.js';
+export { type RustBindingsDirection, RustBindingsLayout } from './layout.js';
 export { camel as rustCamelName, snake as rustSnakeName, typeName as rustTypeName } from './names.js';

@@ -5,6 +5,7 @@ import { isDeployError, isStoreError } from '@witkit/deploy';
 import { isManifestError } from '@witkit/security';
 import { isWitError } from '@witkit/wit';
 import { Command } from 'commander';
+import type { DeployFlags, DeployPlaces, PublishFlags } from './commands/deploy.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -109,7 +110,6 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
         'the rollout state a running host follows (default: $WITKIT_STATE or .witkit/deploy)',
       )
       .option('--trust <key.pub...>', 'public keys releases must be signed with');
-  type Places = { store?: string; state?: string; trust?: string[] };
 
   places(
     program
@@ -120,15 +120,10 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       .option('--version <version>', "override the manifest's version")
       .option('--min-host <version>', 'the oldest @witkit/host version the release runs on')
       .option('--sign <key>', 'sign with this ed25519 private key (see `witkit keygen`)'),
-  ).action(
-    async (
-      path: string,
-      opts: Places & { manifest?: string; version?: string; minHost?: string; sign?: string },
-    ) => {
-      const { runPublish } = await import('./commands/deploy.js');
-      await runPublish(path, opts, io);
-    },
-  );
+  ).action(async (path: string, opts: PublishFlags) => {
+    const { runPublish } = await import('./commands/deploy.js');
+    await runPublish(path, opts, io);
+  });
 
   program
     .command('keygen')
@@ -163,27 +158,14 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       )
       .option('--max-p99-ratio <x>', "highest candidate p99 over the stable one's (default 2)", Number)
       .option('--wait <seconds>', 'wait until a running host serves it, showing progress', Number),
-  ).action(
-    async (
-      target: string,
-      opts: Places & {
-        canary?: number;
-        steps?: string;
-        stepSeconds?: number;
-        minCalls?: number;
-        minLatencyCalls?: number;
-        maxP99Ratio?: number;
-        wait?: number;
-      },
-    ) => {
-      const { runDeploy } = await import('./commands/deploy.js');
-      if (!(await runDeploy(target, opts, io))) exitCode = 1;
-    },
-  );
+  ).action(async (target: string, opts: DeployFlags) => {
+    const { runDeploy } = await import('./commands/deploy.js');
+    if (!(await runDeploy(target, opts, io))) exitCode = 1;
+  });
 
   places(
     program.command('promote').description("make a canary's candidate the stable version").argument('<name>'),
-  ).action(async (name: string, opts: Places) => {
+  ).action(async (name: string, opts: DeployPlaces) => {
     const { runPromote } = await import('./commands/deploy.js');
     await runPromote(name, opts, io);
   });
@@ -193,7 +175,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       .command('rollback')
       .description('stop a canary, or return to an earlier release (default: the previous stable one)')
       .argument('<name[@version]>'),
-  ).action(async (target: string, opts: Places) => {
+  ).action(async (target: string, opts: DeployPlaces) => {
     const { runRollback } = await import('./commands/deploy.js');
     await runRollback(target, opts, io);
   });
@@ -204,7 +186,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       .description('releases, stable and candidate versions, canary percentages and gate figures')
       .argument('[name]')
       .option('--json', 'print JSON'),
-  ).action(async (name: string | undefined, opts: Places & { json?: boolean }) => {
+  ).action(async (name: string | undefined, opts: DeployPlaces & { json?: boolean }) => {
     const { runStatus } = await import('./commands/deploy.js');
     await runStatus(name, opts, io);
   });

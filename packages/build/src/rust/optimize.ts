@@ -1,6 +1,6 @@
 import { BuildError } from '../errors.js';
 import type { RustOptimizeLevel } from './manifest.js';
-import { readLeb } from './wasm-binary.js';
+import { coreSections, readLeb } from './wasm-binary.js';
 
 /** binaryen's feature names as LLVM writes them into a module's `target_features` section. */
 const featureFlags: Record<string, string> = {
@@ -29,11 +29,7 @@ const featureFlags: Record<string, string> = {
  */
 export function targetFeatures(module: Uint8Array): string[] | undefined {
   const decoder = new TextDecoder();
-  let at = 8;
-  while (at < module.length) {
-    const id = module[at]!;
-    const [size, start] = readLeb(module, at + 1);
-    at = start + size;
+  for (const { id, start } of coreSections(module)) {
     if (id !== 0) continue;
     const [nameLength, nameStart] = readLeb(module, start);
     if (decoder.decode(module.subarray(nameStart, nameStart + nameLength)) !== 'target_features') continue;

@@ -1,4 +1,4 @@
-import { leb, readLeb } from './wasm-binary.js';
+import { coreSections, leb, readLeb } from './wasm-binary.js';
 
 /** The linker-synthesized function that runs a module's static constructors. */
 export const ctorsExport = '__wasm_call_ctors';
@@ -20,12 +20,7 @@ interface ExportSection {
 
 function exportEntries(module: Uint8Array): ExportSection | undefined {
   const decoder = new TextDecoder();
-  let at = 8;
-  while (at < module.length) {
-    const start = at;
-    const id = module[at]!;
-    const [size, body] = readLeb(module, at + 1);
-    at = body + size;
+  for (const { id, header, start: body, end } of coreSections(module)) {
     if (id !== 7) continue;
     let [count, i] = readLeb(module, body);
     const entries: ExportSection['entries'] = [];
@@ -37,7 +32,7 @@ function exportEntries(module: Uint8Array): ExportSection | undefined {
       entries.push({ name, rest: module.subarray(nameStart + length, next) });
       i = next;
     }
-    return { start, end: at, entries };
+    return { start: header, end, entries };
   }
   return undefined;
 }

@@ -25,3 +25,21 @@ export function leb(value: number): number[] {
   } while (v > 0);
   return out;
 }
+
+/** One section of a core module: its id, and where its id byte, body and end are. */
+export interface CoreSection {
+  readonly id: number;
+  readonly header: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The sections of a core module, in order (the 8-byte preamble is skipped, not checked). */
+export function* coreSections(module: Uint8Array): Generator<CoreSection> {
+  let at = 8;
+  while (at < module.length) {
+    const [size, start] = readLeb(module, at + 1);
+    yield { id: module[at]!, header: at, start, end: start + size };
+    at = start + size;
+  }
+}

@@ -86,15 +86,21 @@ export function parseTarget(target: string): { name: string; range?: string } {
   return at <= 0 ? { name: target } : { name: target.slice(0, at), range: target.slice(at + 1) };
 }
 
+/** The options of `witkit publish`, as commander parses them. */
+export interface PublishFlags extends DeployPlaces {
+  /** The plugin.toml, when not beside the component or in the folder. */
+  readonly manifest?: string;
+  /** An ed25519 private key (PEM file) to sign with. */
+  readonly sign?: string;
+  readonly minHost?: string;
+  readonly version?: string;
+}
+
 /**
  * `witkit publish PATH`: a plugin folder with a `plugin.toml` (its `entrypoint` names the
  * component) or a component file (with `--manifest`), as a release in the store.
  */
-export async function runPublish(
-  path: string,
-  options: DeployPlaces & { manifest?: string; sign?: string; minHost?: string; version?: string },
-  io: CliIo,
-): Promise<void> {
+export async function runPublish(path: string, options: PublishFlags, io: CliIo): Promise<void> {
   const target = resolve(path);
   const isComponent = target.endsWith('.wasm');
   const manifestFile =
@@ -183,20 +189,21 @@ async function waitForHost(
   return false;
 }
 
+/** The options of `witkit deploy`, as commander parses them. */
+export interface DeployFlags extends DeployPlaces {
+  readonly canary?: number;
+  /** Later percentages, comma-separated. */
+  readonly steps?: string;
+  readonly stepSeconds?: number;
+  readonly minCalls?: number;
+  readonly minLatencyCalls?: number;
+  readonly maxP99Ratio?: number;
+  /** Seconds to wait for a running host to serve the change. */
+  readonly wait?: number;
+}
+
 /** `witkit deploy NAME@RANGE [--canary PCT]`. */
-export async function runDeploy(
-  target: string,
-  options: DeployPlaces & {
-    canary?: number;
-    steps?: string;
-    stepSeconds?: number;
-    minCalls?: number;
-    minLatencyCalls?: number;
-    maxP99Ratio?: number;
-    wait?: number;
-  },
-  io: CliIo,
-): Promise<boolean> {
+export async function runDeploy(target: string, options: DeployFlags, io: CliIo): Promise<boolean> {
   const { name, range = '*' } = parseTarget(target);
   const state = stateFile(options);
   const canary: Partial<CanaryPolicy> | undefined =

@@ -10,7 +10,12 @@ import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'no
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 // The generator's own naming, so the stubs name exactly what the bindings define.
-import { rustCamelName as camel, rustTypeName, rustSnakeName as snake } from '@witkit/bindgen-rust';
+import {
+  rustCamelName as camel,
+  RustBindingsLayout,
+  rustTypeName,
+  rustSnakeName as snake,
+} from '@witkit/bindgen-rust';
 import { jsExportName } from '@witkit/build';
 import {
   resolveWitPath,
@@ -402,47 +407,22 @@ export function pluginTestSource(name: string, world: WitWorld): string {
 
 // ---- Rust ----------------------------------------------------------------------------------
 
-/** Paths of the bindings' modules, mirroring @witkit/bindgen-rust's layout. */
-class RustPaths {
-  readonly imported = new Map<WitInterface, string>();
-  readonly exported = new Map<WitInterface, string>();
+/** Paths of the bindings' modules from lib.rs: @witkit/bindgen-rust's layout, plus `use` names. */
+class RustPaths extends RustBindingsLayout {
   /** The local name a `use` gives each exported interface module, when unique. */
   readonly local = new Map<WitInterface, string>();
 
-  constructor(readonly world: WitWorld) {
-    for (const [key, item] of world.imports)
-      if (item.kind === 'interface') this.imported.set(item.interface, key);
-    for (const [key, item] of world.exports)
-      if (item.kind === 'interface') this.exported.set(item.interface, key);
+  constructor(world: WitWorld) {
+    super(world);
     const counts = new Map<string, number>();
     for (const [i, key] of this.exported) {
-      const last = this.segments(i, key, 'export').at(-1)!;
+      const last = this.interfaceSegments(i, key, 'export').at(-1)!;
       counts.set(last, (counts.get(last) ?? 0) + 1);
     }
     for (const [i, key] of this.exported) {
-      const last = this.segments(i, key, 'export').at(-1)!;
+      const last = this.interfaceSegments(i, key, 'export').at(-1)!;
       if (counts.get(last) === 1) this.local.set(i, last);
     }
-  }
-
-  packageSegment(iface: WitInterface): string {
-    const pkg = iface.package;
-    const versions = new Set<string | undefined>();
-    for (const i of [...this.imported.keys(), ...this.exported.keys()])
-      if (i.package.namespace === pkg.namespace && i.package.name === pkg.name)
-        versions.add(i.package.version);
-    const base = snake(pkg.name);
-    return versions.size > 1 && pkg.version !== undefined
-      ? `${base}_v${pkg.version.replace(/[^A-Za-z0-9]/g, '_')}`
-      : base;
-  }
-
-  segments(iface: WitInterface, key: string, dir: 'import' | 'export'): string[] {
-    const base =
-      iface.name === undefined
-        ? [snake(key)]
-        : [snake(iface.package.namespace), this.packageSegment(iface), snake(iface.name)];
-    return dir === 'export' ? ['exports', ...base] : base;
   }
 
   /** The module an interface's items are named through from lib.rs. */
@@ -451,10 +431,10 @@ class RustPaths {
     if (local !== undefined) return local;
     const exportedKey = this.exported.get(iface);
     if (exportedKey !== undefined)
-      return ['bindings', ...this.segments(iface, exportedKey, 'export')].join('::');
+      return ['bindings', ...this.interfaceSegments(iface, exportedKey, 'export')].join('::');
     const importedKey = this.imported.get(iface);
     if (importedKey !== undefined)
-      return ['bindings', ...this.segments(iface, importedKey, 'import')].join('::');
+      return ['bindings', ...this.interfaceSegments(iface, importedKey, 'import')].join('::');
     throw unsupported(
       `types of interface \`${iface.id ?? iface.name}\`, which it neither imports nor exports`,
       this.world,
@@ -569,7 +549,7 @@ export function rustPluginSource(world: WitWorld): string {
   ];
   const uses = new Map<string, string[]>();
   for (const [iface, local] of paths.local) {
-    const full = paths.segments(iface, paths.exported.get(iface)!, 'export');
+    const full = paths.interfaceSegments(iface, paths.exported.get(iface)!, 'export');
     const parent = ['bindings', ...full.slice(0, -1)].join('::');
     uses.set(parent, [...(uses.get(parent) ?? []), local]);
   }
