@@ -29,6 +29,24 @@ export {
   worldCoreFunctions,
 } from './abi.js';
 export type * from './ast.js';
+export {
+  BinaryReader,
+  isMalformedComponent,
+  MalformedComponent,
+} from './component/binary-reader.js';
+export { describeComponentWorld } from './component/component-world.js';
+export {
+  type FunctionShape,
+  functionLabel,
+  type InterfaceShape,
+  type PrimitiveKind,
+  type ResourceRef,
+  renderSignature,
+  renderStructure,
+  renderType,
+  type ValueShape,
+  type WorldShape,
+} from './component/shape.js';
 export { isWitError, WitError, type WitErrorCode, type WitErrorOptions, type WitLocation } from './errors.js';
 export { resolveWitPath, resolveWitSource, selectWorld } from './load.js';
 export type * from './model.js';

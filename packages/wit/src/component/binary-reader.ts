@@ -1,8 +1,26 @@
-/** Thrown by {@link BinaryReader} for bytes that do not follow the component binary format. */
+const BRAND = Symbol.for('witkit.MalformedComponent');
+
+/**
+ * Thrown for bytes that do not follow the component binary format (or use a part of it this
+ * reader does not understand). Recognise it with {@link isMalformedComponent}.
+ */
 export class MalformedComponent extends Error {
+  /** Stable machine-readable code. */
+  readonly code = 'WIT_MALFORMED_COMPONENT' as const;
+  /** Byte offset the reader stopped at. */
+  readonly offset: number;
+  readonly [BRAND] = true;
+
   constructor(message: string, offset: number) {
     super(`${message} at byte ${offset}`);
+    this.name = 'MalformedComponent';
+    this.offset = offset;
   }
+}
+
+/** Whether `value` is a {@link MalformedComponent}, from this or any other copy of the package. */
+export function isMalformedComponent(value: unknown): value is MalformedComponent {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
