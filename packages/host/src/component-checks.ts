@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { findWorld, findWorldByExports, type WorldInfo } from '@witkit/wit-types';
 import { type CompiledComponent, type ComponentCache, sha256Hex } from './component-cache.js';
 import { PluginError } from './errors.js';
+import type { WorldBinding } from './world-binding.js';
 
 /**
  * Reads a component file and compiles it through `cache`.
@@ -52,21 +53,26 @@ export async function compileComponentFile(
 }
 
 /**
- * The world a component is served as: `wanted` when given (it must implement it), else the
- * contracts world whose exports it has exactly, else a `custom` world (a user's own WIT:
- * it loads, with untyped exports and no contract features such as events).
+ * The world a component is served as: `wanted` when given (it must implement it: a world of the
+ * contracts by name, or a binding of the application's own WIT), else the contracts world
+ * whose exports it has exactly, else a `custom` world (it loads, with untyped exports and no
+ * contract features such as events).
  *
  * @throws {PluginError} `WITKIT_LOAD_FAILED` for an unknown world or a missing export
  */
 export function worldOfComponent(
   name: string,
   compiled: CompiledComponent,
-  wanted: string | undefined,
+  wanted: string | WorldBinding | undefined,
 ): WorldInfo {
   if (wanted !== undefined) {
-    const world = findWorld(wanted);
+    const world: WorldInfo | undefined =
+      typeof wanted === 'string'
+        ? findWorld(wanted)
+        : { name: wanted.name, id: wanted.id, imports: wanted.imports, exports: wanted.exports };
     if (!world) throw new PluginError('WITKIT_LOAD_FAILED', name, `unknown world \`${wanted}\``);
-    const missing = world.exports.filter((id) => !compiled.exports.includes(id));
+    const functions = typeof wanted === 'string' ? [] : wanted.exportFunctions.map(camelCase);
+    const missing = [...world.exports, ...functions].filter((id) => !compiled.exports.includes(id));
     if (missing.length > 0) {
       throw new PluginError(
         'WITKIT_LOAD_FAILED',
@@ -84,4 +90,9 @@ export function worldOfComponent(
       exports: [...compiled.exports],
     }
   );
+}
+
+/** jco's JS name of a WIT name: `get-note` -> `getNote`. */
+export function camelCase(kebab: string): string {
+  return kebab.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }

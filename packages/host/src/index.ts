@@ -42,3 +42,13 @@ export {
 export { prometheusRegistry } from './prometheus.js';
 export { type StdioRecord, type StdioStream, stdioLimits } from './stdio.js';
 export { SyncHttp } from './sync-http.js';
+export {
+  type AsyncExportsOf,
+  type ExportsOf,
+  type HostImports,
+  type ImportsOf,
+  isWorldBinding,
+  type MaybePromise,
+  type WorldBinding,
+  type WorldRef,
+} from './world-binding.js';

@@ -17,14 +17,22 @@ import {
 } from './instance.js';
 import type { PluginStatus } from './plugin.js';
 import { logStdio } from './stdio.js';
-
-/** Names of the worlds a plugin can target. */
-type WorldName = keyof WorldExports;
+import type { ExportsOf, ImportsOf, WorldBinding, WorldRef } from './world-binding.js';
 
 /** Options of {@link loadPlugin}. */
-export interface LoadPluginOptions<W extends WorldName = WorldName> {
-  /** The world the component must implement; also types {@link LoadedPlugin.exports}. */
+export interface LoadPluginOptions<W extends WorldRef = WorldRef> {
+  /**
+   * The world the component must implement: a world of the witkit contracts by name, or a
+   * {@link WorldBinding} of your own WIT (from `witkit wit types`); also types
+   * {@link LoadedPlugin.exports} and {@link LoadPluginOptions.imports}.
+   */
   readonly world?: W;
+  /**
+   * Your implementations of the component's imports, by interface id
+   * (`'acme:notes/host-store@0.1.0'`): functions and resource classes. witkit's host services
+   * and the sandboxed WASI are provided; these are added to them.
+   */
+  readonly imports?: ImportsOf<W>;
   /**
    * Name the host knows the plugin by; scopes its logger, config store and data dir.
    * @default the file name without `.wasm`
@@ -80,13 +88,13 @@ const caches = new Map<string, ComponentCache>();
  * ```
  * @throws {PluginError} `WITKIT_PLUGIN_NOT_FOUND`, `WITKIT_LOAD_FAILED`, `WITKIT_UNKNOWN_IMPORT`, `WITKIT_INIT_FAILED`
  */
-export async function loadPlugin<W extends WorldName>(
+export async function loadPlugin<W extends WorldRef = keyof WorldExports>(
   path: string,
   options: LoadPluginOptions<W> = {},
-): Promise<LoadedPlugin<WorldExports[W]>> {
+): Promise<LoadedPlugin<ExportsOf<W>>> {
   const file = resolve(path);
   const name = options.name ?? basename(file, extname(file));
-  if (options.world !== undefined && !findWorld(options.world)) {
+  if (typeof options.world === 'string' && !findWorld(options.world)) {
     throw new PluginError('WITKIT_LOAD_FAILED', name, `unknown world \`${options.world}\``);
   }
   const cacheKey = options.cacheDir ?? '';
@@ -125,7 +133,7 @@ export async function loadPlugin<W extends WorldName>(
     world: world?.id,
     loadedAt: new Date(),
     fromCache: wasInMemory || compiled.fromDiskCache,
-    exports: exports as unknown as WorldExports[W],
+    exports: exports as unknown as ExportsOf<W>,
     get status() {
       return status;
     },

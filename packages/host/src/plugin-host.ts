@@ -24,6 +24,7 @@ import type { LatencyHistogram } from './latency.js';
 import type { PluginMetricsSnapshot } from './metrics.js';
 import { Plugin, type PluginInfo } from './plugin.js';
 import { SyncHttp } from './sync-http.js';
+import type { AsyncExportsOf, HostImports, WorldRef } from './world-binding.js';
 
 /** Names of the worlds a plugin can target. */
 export type WorldName = keyof WorldExports;
@@ -50,6 +51,14 @@ export interface PluginHostOptions {
   readonly httpTimeoutMs?: number;
   /** The JSONL audit log of security violations. @default `<dataDir>/audit.jsonl` */
   readonly auditLog?: string;
+  /**
+   * Host implementations of imports from your own WIT, given to every plugin that imports them:
+   * an object by interface id, or a function that makes one per plugin version (to scope state
+   * per plugin). A plugin's own {@link LoadOptions.imports} take precedence.
+   */
+  readonly imports?:
+    | HostImports
+    | ((plugin: { readonly name: string; readonly version: string }) => HostImports);
 }
 
 /** How to load one plugin. */
@@ -62,8 +71,16 @@ export interface LoadOptions {
   readonly name?: string;
   /** @default the manifest's version, else `0.0.0` */
   readonly version?: string;
-  /** Checked against the component; @default the manifest's, else detected from the exports */
-  readonly world?: WorldName;
+  /**
+   * Checked against the component: a world of the contracts by name, or a binding of your own
+   * WIT (from `witkit wit types`). @default the manifest's, else detected from the exports
+   */
+  readonly world?: WorldRef;
+  /**
+   * Your implementations of the component's imports, by interface id, on top of the host's
+   * {@link PluginHostOptions.imports}; see `loadPlugin`'s `imports`.
+   */
+  readonly imports?: HostImports;
   /** Instances that may exist at once. @default the manifest's `max-instances` */
   readonly maxInstances?: number;
   /**
@@ -542,12 +559,12 @@ export class PluginHost {
    *
    * @throws {PluginError} `WITKIT_PLUGIN_NOT_FOUND`, or `WITKIT_LOAD_FAILED` for a world mismatch
    */
-  get<W extends WorldName>(
+  get<W extends WorldRef>(
     name: string,
     options: { version?: string; key?: string; world: W },
-  ): Plugin<WorldExports[W]>;
+  ): Plugin<AsyncExportsOf<W>>;
   get(name: string, options?: { version?: string; key?: string }): Plugin;
-  get(name: string, options: { version?: string; key?: string; world?: WorldName } = {}): Plugin {
+  get(name: string, options: { version?: string; key?: string; world?: WorldRef } = {}): Plugin {
     const plugin =
       options.version === undefined
         ? this.#routed(name, options.key)
@@ -562,11 +579,12 @@ export class PluginHost {
           : `version ${options.version} is not loaded${loaded.length ? ` (loaded: ${loaded.join(', ')})` : ''}`,
       );
     }
-    if (options.world !== undefined && findWorld(options.world)?.id !== plugin.world) {
+    const wanted = typeof options.world === 'string' ? findWorld(options.world)?.id : options.world?.id;
+    if (options.world !== undefined && wanted !== plugin.world) {
       throw new PluginError(
         'WITKIT_LOAD_FAILED',
         name,
-        `implements \`${plugin.world}\`, not \`${options.world}\``,
+        `implements \`${plugin.world}\`, not \`${wanted ?? options.world}\``,
       );
     }
     return plugin;

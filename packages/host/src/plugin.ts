@@ -115,7 +115,7 @@ export class Plugin<E = unknown> implements PluginInfo {
   /** Calls, errors, latency and instance counts. */
   readonly metrics: PluginMetrics;
   /** The plugin's exports, typed by its world, every function returning a promise. */
-  readonly exports: AsyncExports<E>;
+  readonly exports: E;
   /**
    * Exports served by the lean call path rather than jco's glue (`add`, `dataProcessor.validate`):
    * those whose types the host lifts and lowers itself.
@@ -244,7 +244,7 @@ export class Plugin<E = unknown> implements PluginInfo {
     return this.#inFlight;
   }
 
-  #proxies(functions: ReadonlyMap<string, readonly string[]>): AsyncExports<E> {
+  #proxies(functions: ReadonlyMap<string, readonly string[]>): E {
     const out: Record<string, unknown> = {};
     for (const [key, fns] of functions) {
       if (key === '') {
@@ -256,7 +256,7 @@ export class Plugin<E = unknown> implements PluginInfo {
       for (const fn of fns) proxy[fn] = (...args: unknown[]) => this.call(key, fn, args);
       out[key] = proxy;
     }
-    return out as AsyncExports<E>;
+    return out as E;
   }
 
   /**
