@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { capMemories, definedMemories, splitMemoryBudget } from '@witkit/security';
+import { describeComponentWorld, isMalformedComponent, type WorldShape } from '@witkit/wit';
 import { LRUCache } from 'lru-cache';
 import { bindFastExports, type FastExportPlan, planFastExports } from './fast-path.js';
 import { transpiler } from './transpiler.js';
@@ -44,6 +45,11 @@ export interface CompiledComponent {
   readonly fastExports: readonly FastExportPlan[];
   /** The cap on all linear memories of an instance together, when one was set. */
   readonly memoryLimitBytes: number | undefined;
+  /**
+   * What it imports and exports with every function's types, read from its binary; absent for
+   * a component whose type information this reader does not understand.
+   */
+  readonly shape: WorldShape | undefined;
   /** What it is made of, for instantiating it in a worker thread. */
   readonly parts: CompiledParts;
   /** Creates a fresh instance with `imports`. */
@@ -171,7 +177,18 @@ async function compile(
     fastExports: await planFastExports(bytes),
     memoryLimitBytes,
     fromDiskCache,
+    shape: readShape(bytes),
   });
+}
+
+/** The component's types, or `undefined` when they use something the reader does not know. */
+function readShape(bytes: Uint8Array): WorldShape | undefined {
+  try {
+    return describeComponentWorld(bytes);
+  } catch (error) {
+    if (isMalformedComponent(error)) return undefined;
+    throw error;
+  }
 }
 
 /**
@@ -189,6 +206,7 @@ export interface CompiledParts {
   readonly fastExports: readonly FastExportPlan[];
   readonly memoryLimitBytes: number | undefined;
   readonly fromDiskCache: boolean;
+  readonly shape: WorldShape | undefined;
 }
 
 /** Rebuilds a {@link CompiledComponent} from its parts (here, or in a worker thread). */
@@ -208,6 +226,7 @@ export async function assembleCompiled(parts: CompiledParts): Promise<CompiledCo
     fromDiskCache: parts.fromDiskCache,
     fastExports,
     memoryLimitBytes: parts.memoryLimitBytes,
+    shape: parts.shape,
     parts,
     instantiate: (imports) => {
       const cores: WebAssembly.Instance[] = [];

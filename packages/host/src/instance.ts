@@ -4,6 +4,7 @@ import { createFilesystemSandbox, type FsGrant, type FsViolation } from '@witkit
 import type { CompiledComponent } from './component-cache.js';
 import { PluginError } from './errors.js';
 import { classifyCallError } from './faults.js';
+import { METHOD, STATIC } from './resources/export-proxies.js';
 import { StdioCapture, type StdioRecord } from './stdio.js';
 
 /** jco's export object of one instance: interfaces by id and by short name, each an object of functions. */
@@ -23,6 +24,8 @@ export interface PluginInstance {
   readonly functions: ReadonlyMap<string, ReadonlyMap<string, ExportFn>>;
   /** Exports served by the lean path, as `fn` (world functions) or `iface.fn`. */
   readonly lean: readonly string[];
+  /** For a resource object this instance's exports made: its interface key and class name. */
+  resourceOf(value: unknown): { readonly iface: string; readonly cls: string } | undefined;
   /** Bytes its linear memories take now. */
   memoryBytes(): number;
   /** Releases what the instance holds outside wasm (its preopened directories). */
@@ -49,6 +52,8 @@ export interface InstanceSpec {
   readonly compiled: CompiledComponent;
   /** The `witkit:host-api/host-services` import, bound to the plugin. */
   readonly hostServices: Record<string, unknown>;
+  /** jco's import object entries for the application's own imports (see `imports/bind-imports.ts`). */
+  readonly userImports?: Record<string, unknown>;
   /** Environment the WASI layer shows the plugin (its own, isolated). */
   readonly environment: Readonly<Record<string, string>>;
   /** Passed to `initialize`. */
@@ -79,21 +84,26 @@ const guestExit = {
   },
 };
 
+let provided: Set<string> | undefined;
+
 /**
- * Checks that the host provides every import of the component, before anything runs.
+ * Checks that the host provides every import of the component, before anything runs: WASI
+ * (without raw network access), the host services, and the `application` import keys the
+ * application implements.
  *
  * @throws {PluginError} `WITKIT_UNKNOWN_IMPORT` naming the missing interfaces
  */
-let provided: Set<string> | undefined;
-
-export function checkImports(spec: Pick<InstanceSpec, 'plugin' | 'compiled'>): void {
+export function checkImports(
+  spec: Pick<InstanceSpec, 'plugin' | 'compiled'>,
+  application: readonly string[] = [],
+): void {
   // The shim also implements wasi:sockets and wasi:http; plugins do not get them: their only
   // way to the network is the host's http-client, where the manifest's `net` grants apply.
   provided ??= new Set([
     ...Object.keys(new WASIShim().getImportObject()).filter((i) => !isRawNetworkImport(i)),
     hostServicesImport,
   ]);
-  const known = provided;
+  const known = new Set([...provided, ...application]);
   const network = spec.compiled.imports.filter(isRawNetworkImport);
   if (network.length > 0) {
     throw new PluginError(
@@ -150,6 +160,7 @@ export function createInstance(spec: InstanceSpec): PluginInstance {
     } = spec.compiled.instantiate({
       ...wasi.getImportObject(),
       ...fs?.importObject(),
+      ...spec.userImports,
       [hostServicesImport]: spec.hostServices,
     }));
   } catch (cause) {
@@ -186,12 +197,44 @@ export function createInstance(spec: InstanceSpec): PluginInstance {
   };
 }
 
+/** Whether `value` is a class (jco exports each resource as one), not a plain function. */
+function isClass(value: unknown): value is new (...args: unknown[]) => object {
+  return typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value));
+}
+
+/**
+ * The operations of an exported resource class, as functions like any other export: the
+ * constructor (`Cls.new`), statics (`Cls.name`), methods (`Cls#name`, the resource first) and
+ * the drop (`Cls#drop`).
+ */
+function resourceOps(cls: string, ctor: new (...args: unknown[]) => object): Array<[string, ExportFn]> {
+  const ops: Array<[string, ExportFn]> = [[`${cls}${STATIC}new`, (...args) => new ctor(...args)]];
+  for (const name of Object.getOwnPropertyNames(ctor)) {
+    const member = (ctor as unknown as Record<string, unknown>)[name];
+    if (name === 'prototype' || typeof member !== 'function') continue;
+    ops.push([`${cls}${STATIC}${name}`, (...args) => (member as ExportFn).apply(ctor, args)]);
+  }
+  for (const name of Object.getOwnPropertyNames(ctor.prototype)) {
+    if (name === 'constructor') continue;
+    ops.push([
+      `${cls}${METHOD}${name}`,
+      (self, ...args) => (self as Record<string, ExportFn>)[name]!(...args),
+    ]);
+  }
+  ops.push([
+    `${cls}${METHOD}drop`,
+    (self) => (self as { [Symbol.dispose]?: () => void })[Symbol.dispose]?.(),
+  ]);
+  return ops;
+}
+
 function callableFunctions(
   raw: RawExports,
   fast: ReadonlyMap<string, ReadonlyMap<string, ExportFn>>,
-): { functions: Map<string, Map<string, ExportFn>>; lean: string[] } {
+): Pick<PluginInstance, 'functions' | 'lean' | 'resourceOf'> {
   const functions = new Map<string, Map<string, ExportFn>>([['', new Map()]]);
   const lean = new Set<string>();
+  const classes = new Map<unknown, { iface: string; cls: string }>();
   const pick = (key: string, fn: string, glue: ExportFn): ExportFn => {
     const leanFn = fast.get(key)?.get(fn);
     // jco exposes each interface under its id and its short name; report the short one.
@@ -204,12 +247,21 @@ function callableFunctions(
     } else if (typeof value === 'object' && value !== null) {
       const fns = new Map<string, ExportFn>();
       for (const [fn, member] of Object.entries(value)) {
-        if (typeof member === 'function') fns.set(fn, pick(key, fn, member as ExportFn));
+        if (isClass(member)) {
+          // The short key comes first in jco's exports: results are handed out under it.
+          if (!classes.has(member)) classes.set(member, { iface: key, cls: fn });
+          for (const [op, call] of resourceOps(fn, member)) fns.set(op, call);
+        } else if (typeof member === 'function') fns.set(fn, pick(key, fn, member as ExportFn));
       }
       functions.set(key, fns);
     }
   }
-  return { functions, lean: [...lean] };
+  return {
+    functions,
+    lean: [...lean],
+    resourceOf: (value) =>
+      typeof value === 'object' && value !== null ? classes.get(value.constructor) : undefined,
+  };
 }
 
 /** Runs the plugin's `shutdown` if its world has one; failures are reported, not thrown. */

@@ -1,4 +1,5 @@
 import { basename, extname, join, resolve } from 'node:path';
+import type { WorldShape } from '@witkit/wit';
 import { findWorld } from '@witkit/wit-types';
 import type { WorldExports } from '@witkit/wit-types/host';
 import { type Logger as PinoLogger, pino } from 'pino';
@@ -7,17 +8,20 @@ import { compileComponentFile, worldOfComponent } from './component-checks.js';
 import { PluginError } from './errors.js';
 import { classifyCallError } from './faults.js';
 import { createHostServices, type PluginEvent } from './host-services.js';
+import { bindImportsInThread } from './imports/bind-imports.js';
+import { applicationImports } from './imports/import-plan.js';
 import {
   checkImports,
   createInstance,
-  type ExportFn,
   type PluginInstance,
   type RawExports,
   shutdownInstance,
 } from './instance.js';
 import type { PluginStatus } from './plugin.js';
+import { buildExports } from './resources/export-proxies.js';
+import { exportCarriesHandles, mapHandles } from './resources/handles.js';
 import { logStdio } from './stdio.js';
-import type { ExportsOf, ImportsOf, WorldBinding, WorldRef } from './world-binding.js';
+import type { ExportsOf, HostImports, ImportsOf, WorldBinding, WorldRef } from './world-binding.js';
 
 /** Options of {@link loadPlugin}. */
 export interface LoadPluginOptions<W extends WorldRef = WorldRef> {
@@ -105,7 +109,8 @@ export async function loadPlugin<W extends WorldRef = keyof WorldExports>(
   }
   const { compiled, wasInMemory } = await compileComponentFile(cache, name, file);
   const world = options.world === undefined ? undefined : worldOfComponent(name, compiled, options.world);
-  checkImports({ plugin: name, compiled });
+  const application = applicationImports(name, compiled, options.imports as HostImports | undefined);
+  checkImports({ plugin: name, compiled }, application.keys);
   const logger = options.logger ?? pino();
   const environment = options.environment ?? {};
   const instance = createInstance({
@@ -114,6 +119,7 @@ export async function loadPlugin<W extends WorldRef = keyof WorldExports>(
     environment,
     config: options.config ?? [],
     onStdio: logStdio(logger.child({ plugin: name })),
+    userImports: bindImportsInThread(name, application.plan, application.selected),
     hostServices: createHostServices({
       plugin: name,
       logger,
@@ -123,7 +129,7 @@ export async function loadPlugin<W extends WorldRef = keyof WorldExports>(
     }),
   });
   let status: PluginStatus = 'ready';
-  const exports = wrapExports(name, instance, () => {
+  const exports = wrapExports(name, instance, compiled.shape, () => {
     status = 'errored';
   });
   return {
@@ -148,16 +154,27 @@ export async function loadPlugin<W extends WorldRef = keyof WorldExports>(
 }
 
 /**
- * Exposes an instance's functions as jco does (by interface key), with failures as
- * {@link PluginError}s and the guest's output flushed to the log at the end of each call.
+ * Exposes an instance's functions as jco does (by interface key; resources as classes), with
+ * failures as {@link PluginError}s and the guest's output flushed to the log at the end of each call.
  */
-function wrapExports(plugin: string, instance: PluginInstance, onFault: () => void): RawExports {
-  const { functions } = instance;
-  const wrap =
-    (label: string, fn: ExportFn) =>
-    (...args: unknown[]) => {
+function wrapExports(
+  plugin: string,
+  instance: PluginInstance,
+  shape: WorldShape | undefined,
+  onFault: () => void,
+): RawExports {
+  const walks = new Map<string, boolean>();
+  const built = buildExports(
+    plugin,
+    new Map([...instance.functions].map(([iface, fns]) => [iface, [...fns.keys()]])),
+    (iface, op, args) => {
+      const fn = instance.functions.get(iface)?.get(op);
+      const label = iface ? `${iface}.${op}` : op;
+      if (!fn)
+        throw new PluginError('WITKIT_EXECUTION_FAILED', plugin, `the plugin has no export \`${label}\``);
+      let result: unknown;
       try {
-        return fn(...args);
+        result = fn(...args);
       } catch (error) {
         const failure = classifyCallError(plugin, label, error);
         if (failure.kind !== 'plugin-error') onFault();
@@ -165,16 +182,19 @@ function wrapExports(plugin: string, instance: PluginInstance, onFault: () => vo
       } finally {
         instance.flushStdio();
       }
-    };
-  const out: RawExports = {};
-  for (const [key, fns] of functions) {
-    if (key === '') {
-      for (const [name, fn] of fns) out[name] = wrap(name, fn);
-      continue;
-    }
-    const proxy: Record<string, unknown> = {};
-    for (const [name, fn] of fns) proxy[name] = wrap(`${key}.${name}`, fn);
-    out[key] = proxy;
-  }
-  return out;
+      const key = `${iface}\u0000${op}`;
+      let walk = walks.get(key);
+      if (walk === undefined) {
+        walk = exportCarriesHandles(shape, iface, op);
+        walks.set(key, walk);
+      }
+      if (!walk) return result;
+      return mapHandles(result, (o) => {
+        const r = instance.resourceOf(o);
+        return r ? built.handleFor(instance, o, r.iface, r.cls) : o;
+      });
+    },
+    'sync',
+  );
+  return built.exports;
 }
