@@ -49,6 +49,7 @@ export {
   type ImportsOf,
   isWorldBinding,
   type MaybePromise,
+  type UntypedExports,
   type WorldBinding,
   type WorldRef,
 } from './world-binding.js';

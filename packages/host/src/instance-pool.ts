@@ -34,6 +34,8 @@ export class InstancePool<I> {
   readonly #idle: I[] = [];
   readonly #waiters: Waiter<I>[] = [];
   readonly #drained: Array<() => void> = [];
+  /** Every live instance, and the calls waiting for that one in particular (see {@link acquireThis}). */
+  readonly #live = new Map<I, Array<{ resolve(instance: I): void; reject(error: unknown): void }>>();
   #busy = 0;
   #created = 0;
   #discarded = 0;
@@ -64,7 +66,41 @@ export class InstancePool<I> {
   #create(): I {
     const instance = this.#opts.create();
     this.#created++;
+    this.#live.set(instance, []);
     return instance;
+  }
+
+  #destroy(instance: I): void {
+    const pinned = this.#live.get(instance) ?? [];
+    this.#live.delete(instance);
+    for (const waiter of pinned) waiter.reject(this.#gone());
+    this.#opts.destroy(instance);
+  }
+
+  #gone(): PluginError {
+    return new PluginError(
+      'WITKIT_RESOURCE_GONE',
+      this.#opts.plugin,
+      'the instance holding this resource is gone (it failed, or the plugin was unloaded or reloaded); make a new resource',
+    );
+  }
+
+  /**
+   * `instance` itself, for a call that must run where its resources live: at once when it is
+   * idle, else once its current call ends (before calls waiting for any instance).
+   *
+   * @throws {PluginError} `WITKIT_RESOURCE_GONE` when that instance was destroyed
+   */
+  acquireThis(instance: I): Promise<I> {
+    const pinned = this.#live.get(instance);
+    if (!pinned || this.#closed) return Promise.reject(this.#gone());
+    const at = this.#idle.indexOf(instance);
+    if (at >= 0) {
+      this.#idle.splice(at, 1);
+      this.#busy++;
+      return Promise.resolve(instance);
+    }
+    return new Promise((resolve, reject) => pinned.push({ resolve, reject }));
   }
 
   /**
@@ -130,8 +166,14 @@ export class InstancePool<I> {
     this.#busy--;
     if (poisoned || this.#closed) {
       if (poisoned) this.#discarded++;
-      this.#opts.destroy(instance);
+      this.#destroy(instance);
     } else {
+      const pinned = this.#live.get(instance)?.shift();
+      if (pinned) {
+        this.#busy++;
+        pinned.resolve(instance);
+        return;
+      }
       const waiter = this.#waiters.shift();
       if (waiter) {
         clearTimeout(waiter.timer);
@@ -169,7 +211,7 @@ export class InstancePool<I> {
       clearTimeout(waiter.timer);
       waiter.reject(this.#unavailable());
     }
-    for (const instance of this.#idle.splice(0)) this.#opts.destroy(instance);
+    for (const instance of this.#idle.splice(0)) this.#destroy(instance);
   }
 
   /** Whether {@link close} was called. */

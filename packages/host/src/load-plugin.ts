@@ -24,7 +24,7 @@ import { logStdio } from './stdio.js';
 import type { ExportsOf, HostImports, ImportsOf, WorldBinding, WorldRef } from './world-binding.js';
 
 /** Options of {@link loadPlugin}. */
-export interface LoadPluginOptions<W extends WorldRef = WorldRef> {
+export interface LoadPluginOptions<W extends WorldRef | undefined = undefined> {
   /**
    * The world the component must implement: a world of the witkit contracts by name, or a
    * {@link WorldBinding} of your own WIT (from `witkit wit types`); also types
@@ -92,7 +92,7 @@ const caches = new Map<string, ComponentCache>();
  * ```
  * @throws {PluginError} `WITKIT_PLUGIN_NOT_FOUND`, `WITKIT_LOAD_FAILED`, `WITKIT_UNKNOWN_IMPORT`, `WITKIT_INIT_FAILED`
  */
-export async function loadPlugin<W extends WorldRef = keyof WorldExports>(
+export async function loadPlugin<W extends WorldRef | undefined = undefined>(
   path: string,
   options: LoadPluginOptions<W> = {},
 ): Promise<LoadedPlugin<ExportsOf<W>>> {

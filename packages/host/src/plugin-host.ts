@@ -18,6 +18,7 @@ import { isPluginError, PluginError } from './errors.js';
 import { EventBus } from './event-bus.js';
 import { createHostServices, type GuestRequest, type PluginEvent } from './host-services.js';
 import { performHttp } from './http-fetch.js';
+import { applicationImports } from './imports/import-plan.js';
 import { checkImports, isRawNetworkImport } from './instance.js';
 import { HOST, type ServiceDispatch } from './isolation/worker-instance.js';
 import type { LatencyHistogram } from './latency.js';
@@ -305,8 +306,13 @@ export class PluginHost {
       throw error;
     });
     const world = worldOfComponent(name, compiled, options.world ?? options.manifest?.plugin.world);
+    const shared = this.#options.imports;
+    const application = applicationImports(name, compiled, {
+      ...(typeof shared === 'function' ? shared({ name, version }) : shared),
+      ...options.imports,
+    });
     try {
-      checkImports({ plugin: name, compiled });
+      checkImports({ plugin: name, compiled }, application.keys);
     } catch (error) {
       for (const id of compiled.imports.filter(isRawNetworkImport)) {
         this.reportViolation({
@@ -366,6 +372,7 @@ export class PluginHost {
       world,
       compiled,
       hostServices,
+      imports: application,
       environment,
       config: options.manifest?.config ?? [],
       logger: this.#logger,

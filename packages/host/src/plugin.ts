@@ -1,12 +1,17 @@
 import { defaultLimits, type PluginManifest } from '@witkit/security';
+import type { WorldShape } from '@witkit/wit';
 import type { WorldInfo } from '@witkit/wit-types';
 import type { Logger as PinoLogger } from 'pino';
 import { PluginError } from './errors.js';
 import { classifyWithLimits } from './faults.js';
+import { bindImportsInThread, ImportServer, USER_IMPORT } from './imports/bind-imports.js';
+import type { ApplicationImports } from './imports/import-plan.js';
 import { createInstance, type InstanceSpec, type PluginInstance, shutdownInstance } from './instance.js';
 import { InstancePool } from './instance-pool.js';
 import { type ServiceDispatch, WorkerInstance } from './isolation/worker-instance.js';
 import { PluginMetrics } from './metrics.js';
+import { buildExports } from './resources/export-proxies.js';
+import { exportCarriesHandles, isHandleMarker, mapHandles } from './resources/handles.js';
 import { logStdio } from './stdio.js';
 
 /** Lifecycle states, as the WIT `plugin-status` enum names them. */
@@ -20,6 +25,12 @@ export type AsyncExports<T> = {
       ? AsyncExports<T[K]>
       : T[K];
 };
+
+/** A call's value with the instance (or worker) that answered it, for handing out its resources. */
+interface Answer {
+  readonly value: unknown;
+  readonly at: object;
+}
 
 /** Static facts about a loaded plugin version. */
 export interface PluginInfo {
@@ -69,6 +80,8 @@ export interface PluginSpec extends InstanceSpec {
   readonly dispatch?: ServiceDispatch;
   /** Told about every limit a call hits (memory, CPU time, instances), for the audit log. */
   readonly onLimit?: (hit: LimitHit) => void;
+  /** The application's imports of the component, checked (see `imports/import-plan.ts`). */
+  readonly imports?: ApplicationImports;
 }
 
 /** A limit a call of the plugin hit. */
@@ -142,24 +155,36 @@ export class Plugin<E = unknown> implements PluginInfo {
     if (spec.isolation === 'in-thread') return new Plugin<E>(spec);
     const onStdio = spec.onStdio ?? logStdio(pluginLogger(spec));
     const terminating = new Set<Promise<void>>();
+    const services = spec.dispatch ?? (() => Promise.reject(new Error('this plugin has no host services')));
+    // Each worker's guest holds resources of the application's imports: one server per worker.
+    const servers = new WeakMap<WorkerInstance, ImportServer>();
     const workers = new InstancePool<WorkerInstance>({
       plugin: spec.plugin,
-      create: () =>
-        new WorkerInstance(
+      create: () => {
+        const server = new ImportServer(spec.imports?.plan ?? [], spec.imports?.selected ?? new Map());
+        const worker = new WorkerInstance(
           {
             plugin: spec.plugin,
             parts: spec.compiled.parts,
             environment: spec.environment,
             config: spec.config,
             fastPath: spec.fastPath !== false,
+            imports: spec.imports?.plan ?? [],
             ...(spec.filesystem ? { filesystem: spec.filesystem } : {}),
           },
-          spec.dispatch ?? (() => Promise.reject(new Error('this plugin has no host services'))),
+          (name, method, args) =>
+            name.startsWith(USER_IMPORT)
+              ? server.dispatch(name.slice(USER_IMPORT.length), method, args)
+              : services(name, method, args),
           onStdio,
-        ),
+        );
+        servers.set(worker, server);
+        return worker;
+      },
       // A worker runs its instance's `shutdown`, then exits; the plugin awaits these on shutdown.
       destroy: (worker) => {
-        const done = worker.shutdown();
+        const server = servers.get(worker);
+        const done = worker.shutdown().finally(() => server?.dispose());
         terminating.add(done);
         void done.finally(() => terminating.delete(done));
       },
@@ -205,14 +230,17 @@ export class Plugin<E = unknown> implements PluginInfo {
       this.#pool = undefined;
       this.#worker = worker;
       this.metrics = new PluginMetrics(spec.plugin, spec.version, () => worker.workers.counts());
-      this.exports = this.#proxies(worker.functions);
+      this.exports = this.#proxies(worker.functions, spec.compiled.shape);
       this.leanExports = worker.lean;
       return;
     }
     const onStdio = spec.onStdio ?? logStdio(this.#logger);
+    const userImports = spec.imports
+      ? bindImportsInThread(spec.plugin, spec.imports.plan, spec.imports.selected)
+      : undefined;
     const pool = new InstancePool<PluginInstance>({
       plugin: spec.plugin,
-      create: () => createInstance({ ...spec, onStdio }),
+      create: () => createInstance({ ...spec, onStdio, ...(userImports ? { userImports } : {}) }),
       destroy: (instance) =>
         shutdownInstance(instance, (error) => this.#logger.warn({ err: error }, 'plugin shutdown failed')),
       max: spec.maxInstances ?? spec.manifest?.permissions.limits.maxInstances ?? 3,
@@ -226,6 +254,7 @@ export class Plugin<E = unknown> implements PluginInfo {
     const first = pool.tryAcquire()!;
     this.exports = this.#proxies(
       new Map([...first.functions].map(([iface, fns]) => [iface, [...fns.keys()]])),
+      spec.compiled.shape,
     );
     this.leanExports = first.lean;
     pool.release(first);
@@ -244,19 +273,64 @@ export class Plugin<E = unknown> implements PluginInfo {
     return this.#inFlight;
   }
 
-  #proxies(functions: ReadonlyMap<string, readonly string[]>): E {
-    const out: Record<string, unknown> = {};
-    for (const [key, fns] of functions) {
-      if (key === '') {
-        // Functions the world exports directly (`export add: func(...)`).
-        for (const fn of fns) out[fn] = (...args: unknown[]) => this.call('', fn, args);
-        continue;
+  #proxies(functions: ReadonlyMap<string, readonly string[]>, shape: WorldShape | undefined): E {
+    const walks = new Map<string, boolean>();
+    const carries = (iface: string, op: string) => {
+      const key = `${iface}\u0000${op}`;
+      let walk = walks.get(key);
+      if (walk === undefined) {
+        walk = exportCarriesHandles(shape, iface, op);
+        walks.set(key, walk);
       }
-      const proxy: Record<string, unknown> = {};
-      for (const fn of fns) proxy[fn] = (...args: unknown[]) => this.call(key, fn, args);
-      out[key] = proxy;
+      return walk;
+    };
+    const built = buildExports(
+      this.name,
+      functions,
+      (iface, op, args, target) => {
+        const withAt = carries(iface, op);
+        if (this.#paused) return Promise.reject(this.#unavailable());
+        const called =
+          target === undefined
+            ? this.#call(iface, op, args, withAt)
+            : this.#callOn(target, iface, op, args, withAt);
+        if (!withAt) return called;
+        return (called as Promise<Answer>).then(({ value, at }) =>
+          mapHandles(value, (o) => {
+            if (isHandleMarker(o)) {
+              const [key, cls] = o.r.split('#') as [string, string];
+              return built.handleFor(at, o, key, cls);
+            }
+            const r = (at as Partial<PluginInstance>).resourceOf?.(o);
+            return r ? built.handleFor(at, o, r.iface, r.cls) : o;
+          }),
+        );
+      },
+      'async',
+    );
+    return built.exports as E;
+  }
+
+  /**
+   * Runs a call on `target`, the instance (or worker) holding resources its arguments name,
+   * waiting for it when it is busy.
+   */
+  #callOn(
+    target: object,
+    iface: string,
+    fn: string,
+    args: readonly unknown[],
+    withAt: boolean,
+  ): Promise<unknown> {
+    if (this.#worker) {
+      const workers = this.#worker.workers;
+      return workers
+        .acquireThis(target as WorkerInstance)
+        .then((w) => this.#runInWorker(workers, w, iface, fn, args, withAt));
     }
-    return out as E;
+    return this.#pool!.acquireThis(target as PluginInstance).then((i) =>
+      this.#invoke(i, iface, fn, args, withAt),
+    );
   }
 
   /**
@@ -292,8 +366,8 @@ export class Plugin<E = unknown> implements PluginInfo {
     return this.#call(iface, fn, args);
   }
 
-  #call(iface: string, fn: string, args: readonly unknown[]): Promise<unknown> {
-    if (this.#worker) return this.#callInWorker(this.#worker.workers, iface, fn, args);
+  #call(iface: string, fn: string, args: readonly unknown[], withAt = false): Promise<unknown> {
+    if (this.#worker) return this.#callInWorker(this.#worker.workers, iface, fn, args, withAt);
     const pool = this.#pool!;
     let instance: PluginInstance | undefined;
     try {
@@ -303,7 +377,7 @@ export class Plugin<E = unknown> implements PluginInfo {
     }
     if (instance === undefined) {
       return pool.acquire().then(
-        (i) => this.#invoke(i, iface, fn, args),
+        (i) => this.#invoke(i, iface, fn, args, withAt),
         (error: unknown) => {
           this.#noteLimit(error, iface, fn);
           throw error;
@@ -311,7 +385,7 @@ export class Plugin<E = unknown> implements PluginInfo {
       );
     }
     try {
-      return Promise.resolve(this.#invoke(instance, iface, fn, args));
+      return Promise.resolve(this.#invoke(instance, iface, fn, args, withAt));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -338,7 +412,14 @@ export class Plugin<E = unknown> implements PluginInfo {
     return this.#invoke(instance, iface, fn, args);
   }
 
-  #invoke(instance: PluginInstance, iface: string, fn: string, args: readonly unknown[]): unknown {
+  /** Runs a call on `instance`; with `withAt`, answers `{ value, at: instance }` (for handles). */
+  #invoke(
+    instance: PluginInstance,
+    iface: string,
+    fn: string,
+    args: readonly unknown[],
+    withAt = false,
+  ): unknown {
     const started = performance.now();
     this.#inFlight++;
     let poisoned = false;
@@ -354,10 +435,17 @@ export class Plugin<E = unknown> implements PluginInfo {
       const result = func(...args);
       this.metrics.record(performance.now() - started, 'ok');
       this.#faulted = false;
-      return result;
+      return withAt ? ({ value: result, at: instance } satisfies Answer) : result;
     } catch (error) {
-      if (error instanceof PluginError) {
+      if (error instanceof PluginError && error.code !== 'WITKIT_INVALID_IMPORT') {
         this.metrics.record(performance.now() - started, 'error');
+        throw error;
+      }
+      if (error instanceof PluginError) {
+        // A host import refused mid-call unwound the guest: its instance is not reused.
+        poisoned = true;
+        this.metrics.record(performance.now() - started, 'error');
+        this.#fault(error, iface, fn, undefined);
         throw error;
       }
       const failure = classifyWithLimits(this.name, label(iface, fn), error, {
@@ -383,6 +471,7 @@ export class Plugin<E = unknown> implements PluginInfo {
     iface: string,
     fn: string,
     args: readonly unknown[],
+    withAt: boolean,
   ): Promise<unknown> {
     let worker: WorkerInstance | undefined;
     try {
@@ -390,9 +479,9 @@ export class Plugin<E = unknown> implements PluginInfo {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (worker !== undefined) return this.#runInWorker(workers, worker, iface, fn, args);
+    if (worker !== undefined) return this.#runInWorker(workers, worker, iface, fn, args, withAt);
     return workers.acquire().then(
-      (w) => this.#runInWorker(workers, w, iface, fn, args),
+      (w) => this.#runInWorker(workers, w, iface, fn, args, withAt),
       (error: unknown) => {
         this.#noteLimit(error, iface, fn);
         throw error;
@@ -406,6 +495,7 @@ export class Plugin<E = unknown> implements PluginInfo {
     iface: string,
     fn: string,
     args: readonly unknown[],
+    withAt: boolean,
   ): Promise<unknown> {
     const started = performance.now();
     this.#inFlight++;
@@ -414,7 +504,7 @@ export class Plugin<E = unknown> implements PluginInfo {
       const value = await worker.call(iface, fn, args, this.#budget);
       this.metrics.record(performance.now() - started, 'ok');
       this.#faulted = false;
-      return value;
+      return withAt ? ({ value, at: worker } satisfies Answer) : value;
     } catch (error) {
       const kind = (error as { kind?: string }).kind;
       poisoned = kind === 'trap' || kind === 'host-failure' || worker.dead;

@@ -56,19 +56,30 @@ export type WorldRef = keyof WorldExports | WorldBinding;
 type BindingTypes<W> =
   W extends WorldBinding<infer E, infer A, infer I> ? { exports: E; asyncExports: A; imports: I } : never;
 
+/**
+ * The exports of a plugin loaded without a world: whatever it exports, untyped. Generate a
+ * {@link WorldBinding} with `witkit wit types` to have them typed.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: untyped on purpose, as jco's glue is
+export type UntypedExports = Record<string, any>;
+
 /** The synchronous exports type of a world (what {@link loadPlugin} serves). */
-export type ExportsOf<W> = W extends keyof WorldExports
-  ? WorldExports[W]
-  : W extends WorldBinding
-    ? BindingTypes<W>['exports']
-    : Record<string, unknown>;
+export type ExportsOf<W> = [W] extends [undefined]
+  ? UntypedExports
+  : W extends keyof WorldExports
+    ? WorldExports[W]
+    : W extends WorldBinding
+      ? BindingTypes<W>['exports']
+      : UntypedExports;
 
 /** The asynchronous exports type of a world (what `Plugin.exports` serves). */
-export type AsyncExportsOf<W> = W extends keyof WorldExports
-  ? AsyncExports<WorldExports[W]>
-  : W extends WorldBinding
-    ? BindingTypes<W>['asyncExports']
-    : Record<string, unknown>;
+export type AsyncExportsOf<W> = [W] extends [undefined]
+  ? UntypedExports
+  : W extends keyof WorldExports
+    ? AsyncExports<WorldExports[W]>
+    : W extends WorldBinding
+      ? BindingTypes<W>['asyncExports']
+      : UntypedExports;
 
 /** The imports a host must pass for a world: exactly typed for a binding, open otherwise. */
 export type ImportsOf<W> =

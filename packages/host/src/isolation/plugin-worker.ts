@@ -5,7 +5,17 @@ import { type MessagePort, workerData } from 'node:worker_threads';
 import type { FsGrant } from '@witkit/security';
 import { assembleCompiled, type CompiledParts } from '../component-cache.js';
 import { classifyWithLimits } from '../faults.js';
+import { proxyImports } from '../imports/bind-imports.js';
+import type { ImportedInterface } from '../imports/import-plan.js';
 import { createInstance, type PluginInstance, shutdownInstance } from '../instance.js';
+import {
+  exportCarriesHandles,
+  HANDLE,
+  type HandleMarker,
+  HandleTable,
+  isHandleMarker,
+  mapHandles,
+} from '../resources/handles.js';
 import type { StdioRecord } from '../stdio.js';
 import { Channel, type ChannelMemory, LIFECYCLE_SHUTDOWN, State } from './channel.js';
 import { proxyHostServices } from './service-proxy.js';
@@ -18,6 +28,8 @@ export interface PluginWorkerData {
   readonly environment: Readonly<Record<string, string>>;
   readonly config: ReadonlyArray<readonly [string, string]>;
   readonly fastPath: boolean;
+  /** The application's imports the guest calls, answered on the host thread. */
+  readonly imports: readonly ImportedInterface[];
   readonly filesystem?: { readonly grants: readonly FsGrant[]; readonly deny: readonly FsGrant[] };
   readonly channel: ChannelMemory;
   /** Where the guest's stdout and stderr lines go, in batches of {@link StdioRecord}s. */
@@ -110,10 +122,16 @@ const call = (name: string, method: string, args: unknown[]): unknown => {
     channel.sleepWhile(state);
     state = channel.state;
   }
-  const [ok, value, isError] = channel.read() as [boolean, unknown, boolean?];
+  const [ok, value, isError, payload] = channel.read() as [boolean, unknown, boolean?, unknown?];
   // Back to "in a call": the host waits for the call's outcome next, and needs no wake-up.
   channel.set(State.Call);
-  if (!ok) throw isError ? new Error(String(value)) : value;
+  if (!ok) {
+    if (!isError) throw value;
+    // An error with a `payload` is a host import answering `err` (jco reads the payload).
+    throw payload === undefined
+      ? new Error(String(value))
+      : Object.assign(new Error(String(value)), { payload });
+  }
   return value;
 };
 const services = proxyHostServices(call);
@@ -125,6 +143,7 @@ try {
     plugin: data.plugin,
     compiled,
     hostServices: services,
+    userImports: proxyImports(data.imports, call),
     environment: data.environment,
     config: data.config,
     fastPath: data.fastPath,
@@ -148,9 +167,31 @@ try {
   });
   process.exit(0);
 }
+// Resources the guest exported stay here; the host names them by id.
+const resources = new HandleTable();
+const toHost = (value: unknown) =>
+  mapHandles(value, (o) => {
+    const r = instance.resourceOf(o);
+    return r ? ({ [HANDLE]: resources.idOf(o), r: `${r.iface}#${r.cls}` } satisfies HandleMarker) : o;
+  });
+const fromHost = (value: unknown, drop: boolean) =>
+  mapHandles(value, (o) => {
+    if (!isHandleMarker(o)) return o;
+    const object = drop ? resources.take(o[HANDLE]) : resources.get(o[HANDLE]);
+    if (!object) throw new Error(`resource ${o[HANDLE]} of \`${o.r}\` is no longer held by this instance`);
+    return object;
+  });
+/** An export that carries handles: markers in its arguments and resources in its result translated. */
+const translated =
+  (func: (...args: unknown[]) => unknown, drop: boolean) =>
+  (...args: unknown[]) =>
+    toHost(func(...(fromHost(args, drop) as unknown[])));
 // Calls name their export by its index in this order, which the ready report gives the host.
 const table = [...instance.functions].flatMap(([iface, fns]) =>
-  [...fns].map(([fn, func]) => ({ label: iface ? `${iface}.${fn}` : fn, func })),
+  [...fns].map(([fn, func]) => ({
+    label: iface ? `${iface}.${fn}` : fn,
+    func: exportCarriesHandles(compiled.shape, iface, fn) ? translated(func, fn.endsWith('#drop')) : func,
+  })),
 );
 finish(instance, State.Ready, {
   ok: true,

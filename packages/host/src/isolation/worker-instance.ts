@@ -187,10 +187,15 @@ export class WorkerInstance {
         channel.send(State.ServiceDone, [true, answer]);
       } catch (thrown) {
         if (this.#dead) throw thrown;
+        const payload =
+          typeof thrown === 'object' && thrown !== null && Object.hasOwn(thrown, 'payload')
+            ? (thrown as { payload: unknown }).payload
+            : undefined;
         channel.send(State.ServiceDone, [
           false,
           thrown instanceof Error ? thrown.message : thrown,
           thrown instanceof Error,
+          payload,
         ]);
       }
       deadline += performance.now() - started;

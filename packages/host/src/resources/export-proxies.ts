@@ -117,7 +117,14 @@ export function buildExports(
     return { args: inner, target };
   };
   const call = (iface: string, op: string, args: unknown[]) => {
-    const u = unwrap(args);
+    let u: ReturnType<typeof unwrap>;
+    try {
+      u = unwrap(args);
+    } catch (error) {
+      // The asynchronous exports report every failure through their promise.
+      if (mode === 'async') return Promise.reject(error);
+      throw error;
+    }
     return invoke(iface, op, u.args, u.target);
   };
   const out: Record<string, unknown> = {};
