@@ -591,7 +591,7 @@ export class PluginHost {
       throw new PluginError(
         'WITKIT_LOAD_FAILED',
         name,
-        `implements \`${plugin.world}\`, not \`${wanted ?? options.world}\``,
+        `implements \`${plugin.world}\`, not \`${typeof options.world === 'string' ? options.world : wanted}\``,
       );
     }
     return plugin;

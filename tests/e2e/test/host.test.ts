@@ -45,8 +45,8 @@ describe('loadPlugin', () => {
     );
   });
 
-  it('names an import the host does not provide before instantiating', async () => {
-    // A real component (wasm-tools' dummy module for a world) that imports an interface we do not serve.
+  it('names an import the application must implement, and how, before instantiating', async () => {
+    // A real component (wasm-tools' dummy module for a world) that imports an interface of its own WIT.
     const wit = `package test:unknown;
       interface secrets { read: func(key: string) -> string; }
       world needs-secrets { import secrets; export run: func(); }`;
@@ -54,9 +54,25 @@ describe('loadPlugin', () => {
     const file = join(tmp.dir, 'needs-secrets.wasm');
     writeFileSync(file, await componentNew(core));
     const error = await loadError(file);
+    expect(error.code).toBe('WITKIT_MISSING_IMPORT');
+    expect(error.message).toBe(
+      "plugin `needs-secrets`: the component imports `test:unknown/secrets`, which the host was not given: pass `imports: { 'test:unknown/secrets': { read(key) } }` to `loadPlugin` or `PluginHost`",
+    );
+    const plugin = await loadPlugin(file, { ...base, imports: { 'test:unknown/secrets': { read: () => 'x' } } });
+    expect(Object.keys(plugin.exports)).toEqual(['run']);
+  });
+
+  it('names a WASI interface the host does not provide before instantiating', async () => {
+    const wit = `package test:kv;
+      world needs-kv { import wasi:keyvalue/store@0.2.0-draft; export run: func(); }
+      package wasi:keyvalue@0.2.0-draft { interface store { get: func(key: string) -> string; } }`;
+    const core = await componentEmbed({ dummy: true, witSource: wit, world: 'needs-kv' });
+    const file = join(tmp.dir, 'needs-kv.wasm');
+    writeFileSync(file, await componentNew(core));
+    const error = await loadError(file);
     expect(error.code).toBe('WITKIT_UNKNOWN_IMPORT');
     expect(error.message).toBe(
-      'plugin `needs-secrets`: the component imports `test:unknown/secrets`, which this host does not provide',
+      'plugin `needs-kv`: the component imports `wasi:keyvalue/store`, which this host does not provide',
     );
   });
 
