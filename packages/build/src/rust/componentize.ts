@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BuildError } from '../errors.js';
+import { adapterWasiVersion, commandExitWit, redirectProcExit } from './command.js';
 import type { RustPluginManifest } from './manifest.js';
 
 const require = createRequire(import.meta.url);
@@ -42,8 +43,9 @@ interface WasmToolsJob {
   readonly readable: readonly string[];
   readonly core: Uint8Array;
   readonly adapter: Uint8Array;
-  /** The WIT and world to embed; absent for a command, which exports what its adapter does. */
+  /** The WIT and world to embed (a command has only `witSource`: the exit interface it imports). */
   readonly witPath?: string;
+  readonly witSource?: string;
   readonly world?: string;
 }
 
@@ -69,12 +71,13 @@ const workerSource = `
     const fs = await import(job.shimUrl);
     fs._setPreopens(Object.fromEntries(job.readable.map((d) => [d, d])));
     const wt = await import(job.wasmToolsUrl);
-    const embedded = job.world === undefined ? job.core : await step('embed', () =>
-      wt.componentEmbed({ binary: job.core, witPath: job.witPath, world: job.world, stringEncoding: 'utf8' }));
+    const embedded = job.world === undefined ? job.core : await step('embed', () => job.witSource === undefined
+      ? wt.componentEmbed({ binary: job.core, witPath: job.witPath, world: job.world, stringEncoding: 'utf8' })
+      : wt.componentEmbed({ binary: job.core, witSource: job.witSource, world: job.world, stringEncoding: 'utf8' }));
     const component = await step('component new', () =>
       wt.componentNew(embedded, [['wasi_snapshot_preview1', job.adapter]]));
     const wit = await step('validate', () => wt.componentWit(component));
-    if (job.world === undefined) return { ok: true, component, wit, expectedWit: '' };
+    if (job.witPath === undefined) return { ok: true, component, wit, expectedWit: '' };
     // A dummy module of the same world, componentized, is the oracle for what must be exported.
     const expectedWit = await step('validate', async () => wt.componentWit(await wt.componentNew(
       await wt.componentEmbed({ dummy: true, witPath: job.witPath, world: job.world, stringEncoding: 'utf8' }), [])));
@@ -149,15 +152,24 @@ export async function componentizeCoreModule(
   const wasmToolsPath = require.resolve('@bytecodealliance/jco-transpile/wasm-tools');
   // The shim instance that jco-transpile itself imports, not a copy resolved from here.
   const shimPath = createRequire(wasmToolsPath).resolve('@bytecodealliance/preview2-shim/filesystem');
+  const adapter = new Uint8Array(
+    await readFile(command ? preview1CommandAdapterPath() : preview1ReactorAdapterPath()),
+  );
+  // A command's exit code reaches the host through `exit-with-code` (see `command.ts`).
+  const wasi = command ? adapterWasiVersion(adapter) : undefined;
   let reply: WasmToolsReply;
   try {
     reply = await runWasmTools({
       wasmToolsUrl: pathToFileURL(wasmToolsPath).href,
       shimUrl: pathToFileURL(shimPath).href,
       readable,
-      core,
-      adapter: await readFile(command ? preview1CommandAdapterPath() : preview1ReactorAdapterPath()),
-      ...(command ? {} : { witPath, world: manifest.world.name }),
+      core: wasi ? redirectProcExit(core, wasi) : core,
+      adapter,
+      ...(command
+        ? wasi
+          ? { witSource: commandExitWit(wasi), world: 'command' }
+          : {}
+        : { witPath, world: manifest.world.name }),
     });
   } catch (cause) {
     throw new BuildError(
