@@ -11,7 +11,7 @@ import {
 } from './command-run.js';
 import type { CommandWorkerData, CommandWorkerMessage } from './command-worker.js';
 import { type CompiledComponent, ComponentCache, defaultCacheDir } from './component-cache.js';
-import { compileComponentFile } from './component-checks.js';
+import { camelCase, compileComponentFile } from './component-checks.js';
 import { PluginError, type PluginErrorCode } from './errors.js';
 import { isRawNetworkImport } from './instance.js';
 
@@ -171,12 +171,15 @@ let wasiImports: Set<string> | undefined;
  */
 function checkCommand(name: string, path: string, compiled: CompiledComponent): void {
   if (runExportOf(compiled.exports) === undefined) {
+    // jco lists each interface twice (its id and its short JS name): show the ids and world functions.
     const ids = compiled.exports.filter((e) => e.includes(':'));
-    const shown = ids.length > 0 ? ids.map((e) => `\`${e}\``).join(', ') : 'no interfaces';
+    const aliases = new Set(ids.map((id) => camelCase(id.replace(/^.*\//, '').replace(/@.*$/, ''))));
+    const shown = compiled.exports.filter((e) => e.includes(':') || !aliases.has(e));
+    const listed = shown.length > 0 ? shown.map((e) => `\`${e}\``).join(', ') : 'nothing';
     throw new PluginError(
       'WITKIT_NOT_A_COMMAND',
       name,
-      `\`${path}\` does not export \`wasi:cli/run\`, so it is not a command (it exports ${shown}); load a plugin (reactor) with \`loadPlugin\` and call its exports, or build a command (a Rust binary with \`command = true\`)`,
+      `\`${path}\` does not export \`wasi:cli/run\`, so it is not a command (it exports ${listed}); load a plugin (reactor) with \`loadPlugin\` and call its exports, or build a command (a Rust binary with \`command = true\`)`,
     );
   }
   const network = compiled.imports.filter(isRawNetworkImport);
