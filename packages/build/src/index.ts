@@ -36,7 +36,7 @@ export {
   type RustBuildTimings,
 } from './rust/build-rust-plugin.js';
 export { type CargoBuildOptions, debianCrateRegistry } from './rust/cargo.js';
-export { preview1ReactorAdapterPath } from './rust/componentize.js';
+export { preview1CommandAdapterPath, preview1ReactorAdapterPath } from './rust/componentize.js';
 export {
   type RustOptimizeLevel,
   type RustPluginManifest,

@@ -30,6 +30,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     .description('Build, check, publish and deploy WebAssembly component plugins')
     .version(version)
     .exitOverride()
+    // So `witkit run x.wasm --flag` passes `--flag` to the command.
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 
   program
@@ -49,6 +51,22 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     .action(async (dirs: string[]) => {
       const { runBuild } = await import('./commands/build.js');
       await runBuild(dirs, io.out);
+    });
+
+  const collect = (value: string, all: string[]) => [...all, value];
+  program
+    .command('run')
+    .description('run a WASI command component (wasi:cli/run) with this stdin; exits with its exit code')
+    .argument('<component>', 'the command component (.wasm)')
+    .argument('[args...]', "the command's arguments (after its name)")
+    .option('--env <KEY=VALUE>', 'set a variable for the command (repeatable)', collect, [])
+    .option('--env-pass <NAME>', "pass this process's variable on (repeatable)", collect, [])
+    .option('--dir <host[:ro]>', 'let the command use a directory, at its own path (repeatable)', collect, [])
+    .option('--timeout <ms>', 'stop the command after this many milliseconds')
+    .passThroughOptions()
+    .action(async (component: string, args: string[], opts: import('./commands/run.js').RunFlags) => {
+      const { runRun } = await import('./commands/run.js');
+      exitCode = await runRun(component, args, opts, io);
     });
 
   const wit = program.command('wit').description('work with WIT packages');

@@ -15,7 +15,8 @@ export type PluginErrorCode =
   | 'WITKIT_CHECKSUM_MISMATCH'
   | 'WITKIT_MISSING_IMPORT'
   | 'WITKIT_INVALID_IMPORT'
-  | 'WITKIT_RESOURCE_GONE';
+  | 'WITKIT_RESOURCE_GONE'
+  | 'WITKIT_NOT_A_COMMAND';
 
 const brand = Symbol.for('witkit.PluginError');
 

@@ -5,6 +5,14 @@
  *
  * @packageDocumentation
  */
+
+export {
+  CommandError,
+  type CommandResult,
+  isCommandError,
+  type RunCommandOptions,
+  runCommand,
+} from './command.js';
 export {
   type CompiledComponent,
   ComponentCache,

@@ -109,7 +109,7 @@ function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
 const ShimOutputStream = io.streams.OutputStream as unknown as new () => object;
 
 /** A `wasi:io/streams` output stream that hands what the guest writes to a {@link LineBuffer}. */
-class CapturedStream extends ShimOutputStream {
+export class CapturedStream extends ShimOutputStream {
   readonly #write: (bytes: Uint8Array) => void;
 
   constructor(write: (bytes: Uint8Array) => void) {

@@ -111,12 +111,16 @@ export async function buildRustPlugin(
   const optimize = options.optimize ?? manifest.optimize;
   const core = await optimizeCoreModule(
     manifest.name,
-    adoptReactorInit(cargoCore),
+    manifest.kind === 'command' ? cargoCore : adoptReactorInit(cargoCore),
     optimize,
     toolchain.version,
   );
   const tOptimize = lap();
-  const { component } = await componentizeCoreModule(manifest, core);
+  const { component, wit } = await componentizeCoreModule(manifest, core);
+  // A command's world is the adapter's: name it with the version it exports.
+  const runVersion = /export wasi:cli\/run@([\w.+-]+)/.exec(wit)?.[1];
+  const worldId =
+    manifest.kind === 'command' && runVersion ? `${manifest.world.id}@${runVersion}` : manifest.world.id;
   const tComponentize = lap();
 
   const outDir = resolve(dir, options.outDir ?? 'dist');
@@ -134,7 +138,7 @@ export async function buildRustPlugin(
   const info = {
     name: manifest.name,
     version: manifest.version,
-    world: manifest.world.id,
+    world: worldId,
     engine: 'rust' as const,
     size: component.byteLength,
     sha256,

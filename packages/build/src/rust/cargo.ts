@@ -69,15 +69,19 @@ interface CargoMessage {
  * the environment through WASI; the canonical ABI forbids calling imports during
  * `cabi_realloc`, so the first string argument traps ("cannot leave component instance").
  * Exported, the constructors run once, as the reactor's `_initialize` (see `reactor.ts`).
+ *
+ * A command (`kind: 'command'`) builds its binary target instead (`cargo rustc --bin`), without
+ * that flag.
  */
 export function cargoBuildArgs(
   manifest: RustPluginManifest,
   toolchain: RustToolchain,
   options: CargoBuildOptions = {},
 ): string[] {
+  const command = manifest.kind === 'command';
   const args = [
     'rustc',
-    '--lib',
+    ...(command ? ['--bin', manifest.bin ?? manifest.crateName] : ['--lib']),
     '--release',
     '--target',
     toolchain.target,
@@ -98,7 +102,8 @@ export function cargoBuildArgs(
       `source.witkit-vendored.directory=${JSON.stringify(resolve(registry))}`,
     );
   }
-  args.push('--', '-C', `link-arg=--export=${ctorsExport}`);
+  // A command is a program: wasm-ld's command model (`_start`, constructors run once) is right.
+  if (!command) args.push('--', '-C', `link-arg=--export=${ctorsExport}`);
   return args;
 }
 
@@ -220,7 +225,11 @@ export async function cargoBuild(
         errors.push(toDiagnostic(manifest.dir, msg.message));
       else if (ours && msg.message.level === 'warning')
         warnings.push(toDiagnostic(manifest.dir, msg.message));
-    } else if (msg.reason === 'compiler-artifact' && ours && msg.target?.kind.includes('cdylib')) {
+    } else if (
+      msg.reason === 'compiler-artifact' &&
+      ours &&
+      msg.target?.kind.includes(manifest.kind === 'command' ? 'bin' : 'cdylib')
+    ) {
       wasmPath = msg.filenames?.find((f) => f.endsWith('.wasm'));
     }
   }
@@ -229,7 +238,7 @@ export async function cargoBuild(
       errors.length > 0
         ? errors.map(formatDiagnostic).join('; ')
         : exit === 0
-          ? 'cargo built no cdylib wasm module'
+          ? `cargo built no ${manifest.kind === 'command' ? 'binary' : 'cdylib'} wasm module`
           : cargoFailure(stderr);
     throw new BuildError('WITKIT_BUILD_CARGO', manifest.name, `cargo build failed: ${detail}`, {
       cause: new Error(errors.map((e) => e.rendered).join('\n\n') || stderr),

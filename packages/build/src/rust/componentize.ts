@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BuildError } from '../errors.js';
+import { adapterWasiVersion, commandExitWit, redirectProcExit } from './command.js';
 import type { RustPluginManifest } from './manifest.js';
 
 const require = createRequire(import.meta.url);
@@ -14,11 +15,23 @@ const require = createRequire(import.meta.url);
  * loads its whole CLI).
  */
 export function preview1ReactorAdapterPath(): string {
+  return preview1AdapterPath('reactor');
+}
+
+/**
+ * Path of the WASI preview 1 *command* adapter shipped beside the reactor one: it turns a
+ * module exporting `_start` into a component exporting `wasi:cli/run`.
+ */
+export function preview1CommandAdapterPath(): string {
+  return preview1AdapterPath('command');
+}
+
+function preview1AdapterPath(kind: 'reactor' | 'command'): string {
   return join(
     dirname(require.resolve('@bytecodealliance/jco')),
     '..',
     'lib',
-    'wasi_snapshot_preview1.reactor.wasm',
+    `wasi_snapshot_preview1.${kind}.wasm`,
   );
 }
 
@@ -30,8 +43,10 @@ interface WasmToolsJob {
   readonly readable: readonly string[];
   readonly core: Uint8Array;
   readonly adapter: Uint8Array;
-  readonly witPath: string;
-  readonly world: string;
+  /** The WIT and world to embed (a command has only `witSource`: the exit interface it imports). */
+  readonly witPath?: string;
+  readonly witSource?: string;
+  readonly world?: string;
 }
 
 type WasmToolsReply =
@@ -56,11 +71,13 @@ const workerSource = `
     const fs = await import(job.shimUrl);
     fs._setPreopens(Object.fromEntries(job.readable.map((d) => [d, d])));
     const wt = await import(job.wasmToolsUrl);
-    const embedded = await step('embed', () =>
-      wt.componentEmbed({ binary: job.core, witPath: job.witPath, world: job.world, stringEncoding: 'utf8' }));
+    const embedded = job.world === undefined ? job.core : await step('embed', () => job.witSource === undefined
+      ? wt.componentEmbed({ binary: job.core, witPath: job.witPath, world: job.world, stringEncoding: 'utf8' })
+      : wt.componentEmbed({ binary: job.core, witSource: job.witSource, world: job.world, stringEncoding: 'utf8' }));
     const component = await step('component new', () =>
       wt.componentNew(embedded, [['wasi_snapshot_preview1', job.adapter]]));
     const wit = await step('validate', () => wt.componentWit(component));
+    if (job.witPath === undefined) return { ok: true, component, wit, expectedWit: '' };
     // A dummy module of the same world, componentized, is the oracle for what must be exported.
     const expectedWit = await step('validate', async () => wt.componentWit(await wt.componentNew(
       await wt.componentEmbed({ dummy: true, witPath: job.witPath, world: job.world, stringEncoding: 'utf8' }), [])));
@@ -106,7 +123,8 @@ export interface RustComponent {
 }
 
 /**
- * Turns an (optimized) core module into a component of the plugin's world: embeds the world's
+ * Turns an (optimized) core module into a component of the plugin's world (for a command: a
+ * component exporting `wasi:cli/run`, made with the command adapter, no WIT embedded): embeds the world's
  * WIT (`component embed`), runs `component new` with the WASI preview 1 reactor adapter, and
  * validates: the core module (V8), then the component (it decodes, and exports everything a
  * component of the world must).
@@ -128,21 +146,30 @@ export async function componentizeCoreModule(
       `the core module is not valid WebAssembly (V8 rejects it); try \`optimize = "none"\` in \`[package.metadata.witkit]\` to rule out the optimizer`,
     );
   }
+  const command = manifest.kind === 'command';
   const { witPath } = manifest.world;
-  const readable = (await stat(witPath)).isDirectory() ? witPath : dirname(witPath);
+  const readable = command ? [] : [(await stat(witPath)).isDirectory() ? witPath : dirname(witPath)];
   const wasmToolsPath = require.resolve('@bytecodealliance/jco-transpile/wasm-tools');
   // The shim instance that jco-transpile itself imports, not a copy resolved from here.
   const shimPath = createRequire(wasmToolsPath).resolve('@bytecodealliance/preview2-shim/filesystem');
+  const adapter = new Uint8Array(
+    await readFile(command ? preview1CommandAdapterPath() : preview1ReactorAdapterPath()),
+  );
+  // A command's exit code reaches the host through `exit-with-code` (see `command.ts`).
+  const wasi = command ? adapterWasiVersion(adapter) : undefined;
   let reply: WasmToolsReply;
   try {
     reply = await runWasmTools({
       wasmToolsUrl: pathToFileURL(wasmToolsPath).href,
       shimUrl: pathToFileURL(shimPath).href,
-      readable: [readable],
-      core,
-      adapter: await readFile(preview1ReactorAdapterPath()),
-      witPath,
-      world: manifest.world.name,
+      readable,
+      core: wasi ? redirectProcExit(core, wasi) : core,
+      adapter,
+      ...(command
+        ? wasi
+          ? { witSource: commandExitWit(wasi), world: 'command' }
+          : {}
+        : { witPath, world: manifest.world.name }),
     });
   } catch (cause) {
     throw new BuildError(
@@ -160,6 +187,16 @@ export async function componentizeCoreModule(
     );
   }
   const actual = new Set(worldExports(reply.wit));
+  if (command) {
+    if (![...actual].some((e) => e.startsWith('export wasi:cli/run@'))) {
+      throw new BuildError(
+        'WITKIT_BUILD_MISSING_EXPORT',
+        manifest.name,
+        `the command component does not export \`wasi:cli/run\` (it exports ${[...actual].map((e) => `\`${e.replace(/^export /, '')}\``).join(', ') || 'nothing'}); the crate's binary target must define \`fn main\``,
+      );
+    }
+    return { component: reply.component, wit: reply.wit };
+  }
   const missing = worldExports(reply.expectedWit).filter((e) => !actual.has(e));
   if (missing.length > 0) {
     throw new BuildError(

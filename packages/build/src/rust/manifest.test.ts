@@ -48,7 +48,46 @@ describe('readRustPluginManifest', () => {
         local: false,
       },
       optimize: 'size',
+      kind: 'reactor',
     });
+  });
+
+  it('reads a command crate: its binary target, the wasi:cli/command world', async () => {
+    const dir = testdir({
+      'Cargo.toml':
+        '[package]\nname = "tool"\nversion = "0.2.0"\n\n[package.metadata.witkit]\ncommand = true\n',
+      'src/main.rs': 'fn main() {}\n',
+    });
+    const manifest = await readRustPluginManifest(dir);
+    expect(manifest).toMatchObject({ kind: 'command', bin: 'tool', name: 'tool', version: '0.2.0' });
+    expect(manifest.world.id).toBe('wasi:cli/command');
+  });
+
+  it('refuses a command crate without a binary target, and `command` with `bindings`', async () => {
+    const noMain = testdir({
+      'Cargo.toml': '[package]\nname = "tool"\n\n[package.metadata.witkit]\ncommand = true\n',
+    });
+    const error = await manifestError(noMain);
+    expect(error.code).toBe('WITKIT_BUILD_MANIFEST');
+    expect(error.message).toContain('has no binary target: add `src/main.rs`');
+    const withBindings = testdir({
+      'Cargo.toml':
+        '[package]\nname = "tool"\n\n[package.metadata.witkit]\ncommand = true\nbindings = "src/b.rs"\n',
+      'src/main.rs': 'fn main() {}\n',
+    });
+    expect((await manifestError(withBindings)).message).toContain(
+      '`package.metadata.witkit.bindings` in `' +
+        join(withBindings, 'Cargo.toml') +
+        '` cannot be combined with `command = true`',
+    );
+  });
+
+  it('asks for a world or `command = true` when the metadata has neither', async () => {
+    const error = await manifestError(
+      testdir({ 'Cargo.toml': cargo('[package.metadata.witkit]\noptimize = "none"') }),
+    );
+    expect(error.message).toContain('`package.metadata.witkit.world`');
+    expect(error.message).toContain('`command = true`');
   });
 
   it('reads a world of the crate’s own WIT, with bindings, a name and an optimize level', async () => {

@@ -13,7 +13,8 @@ export type RustOptimizeLevel = (typeof rustOptimizeLevels)[number];
 
 const metadataSchema = z
   .object({
-    world: z.string().min(1),
+    world: z.string().min(1).optional(),
+    command: z.boolean().optional(),
     wit: z.string().min(1).optional(),
     bindings: z.string().min(1).optional(),
     name: z
@@ -57,7 +58,23 @@ export interface RustPluginManifest {
   readonly bindings?: string;
   /** How binaryen optimizes the core module. */
   readonly optimize: RustOptimizeLevel;
+  /**
+   * `reactor`: a library (cdylib) exporting a world, componentized with the reactor adapter.
+   * `command`: a program (binary target) componentized with the command adapter, exporting
+   * `wasi:cli/run` (`command = true` in the metadata).
+   */
+  readonly kind: 'reactor' | 'command';
+  /** The binary target cargo builds, for a `command`. */
+  readonly bin?: string;
 }
+
+/** The world every Rust command targets: the one the preview 1 command adapter exports. */
+export const commandWorld: RustPluginWorld = {
+  name: 'command',
+  id: 'wasi:cli/command',
+  witPath: '',
+  local: false,
+};
 
 type Toml = Record<string, unknown>;
 
@@ -153,6 +170,10 @@ function worldId(packageId: string, world: string): string {
  * optimize = "size"            # optional: "size" (default), "speed" or "none"
  * ```
  *
+ * A WASI command instead has a binary target (`src/main.rs`) and `command = true`, and no
+ * `world`, `wit` or `bindings`: it is componentized with the command adapter and exports
+ * `wasi:cli/run`.
+ *
  * @throws {BuildError} `WITKIT_BUILD_NOT_A_PLUGIN` when there is no `[package.metadata.witkit]`,
  *   `WITKIT_BUILD_MANIFEST` naming the bad field, `WITKIT_BUILD_UNKNOWN_WORLD` listing the worlds
  */
@@ -188,6 +209,30 @@ export async function readRustPluginManifest(dir: string): Promise<RustPluginMan
     );
   }
   const meta = parsed.data;
+  let version: string | undefined;
+  if (typeof pkg.version === 'string') version = pkg.version;
+  else if (asTable(pkg.version)?.workspace === true) version = await workspaceVersion(dir, crateName);
+
+  if (meta.command === true) {
+    return {
+      dir,
+      manifestPath,
+      name: meta.name ?? crateName,
+      crateName,
+      version: version ?? '0.0.0',
+      world: commandWorld,
+      optimize: meta.optimize,
+      kind: 'command',
+      bin: await commandBinary(dir, manifestPath, crateName, toml, meta),
+    };
+  }
+  if (meta.world === undefined) {
+    throw new BuildError(
+      'WITKIT_BUILD_MANIFEST',
+      crateName,
+      `\`package.metadata.witkit.world\` in \`${manifestPath}\` is missing: set it to the world the plugin implements, or set \`command = true\` to build the crate's binary as a WASI command`,
+    );
+  }
 
   // Without `cdylib`, rustc builds a wasm *program* (or an rlib) without our exports.
   const crateTypes = asTable(toml.lib)?.['crate-type'];
@@ -198,10 +243,6 @@ export async function readRustPluginManifest(dir: string): Promise<RustPluginMan
       `\`lib.crate-type\` in \`${manifestPath}\` must include \`"cdylib"\` so the exports end up in the wasm module; add \`[lib] crate-type = ["cdylib"]\``,
     );
   }
-
-  let version: string | undefined;
-  if (typeof pkg.version === 'string') version = pkg.version;
-  else if (asTable(pkg.version)?.workspace === true) version = await workspaceVersion(dir, crateName);
 
   let world: RustPluginWorld;
   if (meta.wit === undefined) {
@@ -244,5 +285,50 @@ export async function readRustPluginManifest(dir: string): Promise<RustPluginMan
     world,
     ...(meta.bindings === undefined ? {} : { bindings: join(dir, meta.bindings) }),
     optimize: meta.optimize,
+    kind: 'reactor',
   };
+}
+
+/**
+ * The binary target of a command crate: its only `[[bin]]`, else `src/main.rs` under the
+ * crate's name. A command exports no world of its own, so world, WIT and bindings are refused.
+ */
+async function commandBinary(
+  dir: string,
+  manifestPath: string,
+  crateName: string,
+  toml: Toml,
+  meta: z.infer<typeof metadataSchema>,
+): Promise<string> {
+  for (const field of ['world', 'wit', 'bindings'] as const) {
+    if (meta[field] !== undefined) {
+      throw new BuildError(
+        'WITKIT_BUILD_MANIFEST',
+        crateName,
+        `\`package.metadata.witkit.${field}\` in \`${manifestPath}\` cannot be combined with \`command = true\`: a command exports \`wasi:cli/run\` and no world of its own; remove \`${field}\`, or remove \`command\` to build a plugin library`,
+      );
+    }
+  }
+  const bins = Array.isArray(toml.bin) ? toml.bin.map(asTable).filter((b) => b !== undefined) : [];
+  const named = bins.map((b) => b.name).filter((n): n is string => typeof n === 'string');
+  if (named.length > 1) {
+    throw new BuildError(
+      'WITKIT_BUILD_MANIFEST',
+      crateName,
+      `\`${manifestPath}\` declares ${named.length} \`[[bin]]\` targets (${named.map((n) => `\`${n}\``).join(', ')}) and \`command = true\` builds one: keep one binary target per command crate`,
+    );
+  }
+  if (named.length === 1) return named[0]!;
+  const hasMain = await stat(join(dir, 'src', 'main.rs')).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!hasMain) {
+    throw new BuildError(
+      'WITKIT_BUILD_MANIFEST',
+      crateName,
+      `\`package.metadata.witkit.command\` in \`${manifestPath}\` is \`true\`, but the crate has no binary target: add \`src/main.rs\` (or a \`[[bin]]\`) with a \`fn main\``,
+    );
+  }
+  return crateName;
 }
