@@ -81,9 +81,11 @@ export async function buildJsPlugin(
   const bundle = await bundlePlugin(manifest);
   // Not every engine notices a missing export (QuickJS builds the component and traps on the
   // first call), so check the module against the world before componentizing.
-  const missing = manifest.world.exports
-    .map((id) => ({ id, jsName: jsExportName(id) }))
-    .filter(({ jsName }) => !bundle.exports.includes(jsName));
+  // Interfaces bind to their lowerCamelCase name, world-level functions to their camelCase one.
+  const missing = [
+    ...manifest.world.exports.map((id) => ({ id, jsName: jsExportName(id) })),
+    ...manifest.worldFunctions.map((fn) => ({ id: `${fn}: func`, jsName: jsExportName(fn) })),
+  ].filter(({ jsName }) => !bundle.exports.includes(jsName));
   if (missing.length > 0) {
     throw new BuildError(
       'WITKIT_BUILD_MISSING_EXPORT',

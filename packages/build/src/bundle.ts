@@ -17,7 +17,8 @@ export interface BundledPlugin {
 
 /**
  * Bundles a plugin's entry and everything it imports into one ES module, keeping the
- * WIT imports (`witkit:…`, `wasi:…`) external for the componentizer to bind.
+ * WIT imports (`witkit:…`, `wasi:…`, and the interfaces a plugin's own world imports, versioned
+ * or not, e.g. `acme:notes/host-store@0.1.0`) external for the componentizer to bind.
  *
  * @throws {BuildError} `WITKIT_BUILD_BUNDLE` with esbuild's located messages
  */
@@ -30,7 +31,11 @@ export async function bundlePlugin(manifest: JsPluginManifest): Promise<BundledP
       format: 'esm',
       platform: 'neutral',
       target: 'es2022',
-      external: ['witkit:*', 'wasi:*'],
+      external: [
+        'witkit:*',
+        'wasi:*',
+        ...manifest.world.imports.flatMap((id) => [id, id.replace(/@.*$/, '')]),
+      ],
       inject: manifest.engine === 'quickjs' ? [quickjsGlobals, quickjsConsole] : [],
       logLevel: 'silent',
       legalComments: 'none',

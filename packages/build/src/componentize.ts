@@ -2,7 +2,6 @@ import { fork } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { witDir } from '@witkit/wit-types';
 import { BuildError } from './errors.js';
 import type { JsPluginManifest } from './manifest.js';
 import type { StarlingMonkeyJob } from './starlingmonkey-child.js';
@@ -31,7 +30,7 @@ function componentizeInChild(job: StarlingMonkeyJob): Promise<Uint8Array> {
 async function componentizeQuickJs(manifest: JsPluginManifest, source: string): Promise<Uint8Array> {
   const { componentize } = await import('componentize-qjs');
   const result = await componentize({
-    witPath: witDir,
+    witPath: manifest.witPath,
     jsSource: source,
     jsPath: manifest.entry,
     world: manifest.world.name,
@@ -48,9 +47,13 @@ async function componentizeStarlingMonkey(manifest: JsPluginManifest, source: st
     await writeFile(sourcePath, source);
     return await componentizeInChild({
       sourcePath,
-      witPath: witDir,
+      witPath: manifest.witPath,
       worldName: manifest.world.name,
-      readable: [witDir, dirname(sourcePath)],
+      // The WIT folder only (a single .wit file is read through its folder).
+      readable: [
+        manifest.witPath.endsWith('.wit') ? dirname(manifest.witPath) : manifest.witPath,
+        dirname(sourcePath),
+      ],
     });
   } finally {
     await rm(dir, { recursive: true, force: true });

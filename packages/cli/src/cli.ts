@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { isBindgenError } from '@witkit/bindgen-rust';
+import { isBindgenTsError } from '@witkit/bindgen-ts';
 import { isBuildError } from '@witkit/build';
 import { isDeployError, isStoreError } from '@witkit/deploy';
 import { isManifestError } from '@witkit/security';
@@ -79,6 +80,20 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     .action(async (path: string, opts: { world?: string; json?: boolean }) => {
       const { runWitResolve } = await import('./commands/wit-resolve.js');
       await runWitResolve(path, { world: opts.world, json: opts.json === true }, io);
+    });
+
+  wit
+    .command('types')
+    .description(
+      'write typed host bindings (and with --guest, TS plugin declarations) for the worlds of a WIT package',
+    )
+    .argument('<path>', 'a WIT folder (with deps/) or a .wit file')
+    .requiredOption('--out <dir>', 'the folder to write into (each file written atomically)')
+    .option('--world <world...>', 'only these worlds of the root package (default: all)')
+    .option('--guest', 'also write guest declarations for TypeScript plugins under <out>/guest/<world>/')
+    .action(async (path: string, opts: { out: string; world?: string[]; guest?: boolean }) => {
+      const { runWitTypes } = await import('./commands/wit-types.js');
+      await runWitTypes(path, { out: opts.out, worlds: opts.world, guest: opts.guest === true }, io);
     });
 
   const create = program.command('new').description('scaffold new projects');
@@ -224,6 +239,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     if (
       isBuildError(error) ||
       isBindgenError(error) ||
+      isBindgenTsError(error) ||
       isDeployError(error) ||
       isStoreError(error) ||
       isManifestError(error)
