@@ -12,7 +12,8 @@ export type PluginErrorCode =
   | 'WITKIT_MEMORY_LIMIT_EXCEEDED'
   | 'WITKIT_CPU_LIMIT_EXCEEDED'
   | 'WITKIT_CALL_TIMEOUT'
-  | 'WITKIT_CHECKSUM_MISMATCH';
+  | 'WITKIT_CHECKSUM_MISMATCH'
+  | 'WITKIT_ASYNC_UNSUPPORTED';
 
 const brand = Symbol.for('witkit.PluginError');
 

@@ -53,6 +53,12 @@ export interface LoadPluginOptions<W extends WorldRef = WorldRef> {
   readonly environment?: Readonly<Record<string, string>>;
   /** Receives the events the plugin emits, synchronously. */
   readonly onEvent?: (event: PluginEvent) => void;
+  /**
+   * Whether calls may skip jco's glue for exports the component's binary proves simple
+   * (synchronous UTF-8 lifts of scalars, strings and byte lists); `false` sends every call
+   * through jco. Either way the answers are the same. @default true
+   */
+  readonly fastPath?: boolean;
 }
 
 /** One plugin instance in this thread, initialized, with synchronous exports. */
@@ -113,6 +119,7 @@ export async function loadPlugin<W extends WorldRef = keyof WorldExports>(
     compiled,
     environment,
     config: options.config ?? [],
+    fastPath: options.fastPath !== false,
     onStdio: logStdio(logger.child({ plugin: name })),
     hostServices: createHostServices({
       plugin: name,
