@@ -288,11 +288,26 @@ function lowerer(kind: Kind, memory: () => WebAssembly.Memory, realloc: (...a: n
         out.push(ptr, len);
       };
     case 'bytes':
+      // Step for step as jco 1.35 lowers a `list<u8>`, so that odd arguments (numbers, other
+      // typed arrays, ArrayBuffers, arrays with bad elements) fail or succeed as they do there.
       return (v, out) => {
-        const src = v instanceof Uint8Array ? v : Uint8Array.from(v as ArrayLike<number>);
-        const ptr = realloc(0, 0, 1, src.length);
-        new Uint8Array(memory().buffer, ptr, src.length).set(src);
-        out.push(ptr, src.length);
+        const val = v as { length: number; byteLength: number; buffer?: ArrayBuffer; byteOffset?: number };
+        const len = Array.isArray(val) ? val.length : val.byteLength;
+        const ptr = realloc(0, 0, 1, len);
+        if (Array.isArray(val)) {
+          const view = new DataView(memory().buffer);
+          let offset = 0;
+          for (const x of val) {
+            if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 255) {
+              throw new TypeError(`invalid u8 value [${x}]`);
+            }
+            view.setUint8(ptr + offset++, x);
+          }
+        } else {
+          const src = new Uint8Array((val.buffer || val) as ArrayBuffer, val.byteOffset, len);
+          new Uint8Array(memory().buffer, ptr, len).set(src);
+        }
+        out.push(ptr, len);
       };
   }
 }
