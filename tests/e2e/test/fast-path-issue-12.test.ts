@@ -67,6 +67,7 @@ describe('components the lean path used to get wrong answer as jco does (issue 1
         (await host.load({ path, name, version: '1.0.0', isolation: 'in-thread' })).leanExports;
       expect(await lean(benchKernels, 'bench-kernels')).toEqual(['add', 'reverse']);
       expect(await lean(watComponent('renamed-abi'), 'renamed-abi')).toEqual(['concat']);
+      expect(await lean(watComponent('scalars'), 'scalars')).toHaveLength(12);
       // Task-dependent built-ins, nested components, a utf16 lift: jco's glue for all.
       expect(await lean(watComponent('context-sync'), 'context-sync')).toEqual([]);
       expect(await lean(watComponent('composed'), 'composed')).toEqual([]);
@@ -194,6 +195,7 @@ const components: Record<string, string> = {
   composed: watComponent('composed'),
   'utf16-strings': watComponent('utf16-strings'),
   'renamed-abi': watComponent('renamed-abi'),
+  scalars: watComponent('scalars'),
 };
 
 describe('the lean path and jco glue agree on every component, value by value', () => {

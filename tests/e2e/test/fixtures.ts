@@ -56,7 +56,8 @@ export type WatFixture =
   | 'renamed-abi'
   | 'async-lift'
   | 'stream-param'
-  | 'bad-signature';
+  | 'bad-signature'
+  | 'scalars';
 
 /** A WAT fixture's built component. */
 export const watComponent = (name: WatFixture) =>
