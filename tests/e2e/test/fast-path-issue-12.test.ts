@@ -26,7 +26,7 @@ const dataDir = join(tmp.dir, 'data');
 
 type Exports = Record<string, unknown>;
 const load = async (path: string, fastPath: boolean) =>
-  (await loadPlugin(path, { logger, cacheDir, dataDir, fastPath })) as LoadedPlugin<Exports>;
+  (await loadPlugin(path, { logger, cacheDir, dataDir, fastPath })) as unknown as LoadedPlugin<Exports>;
 
 const fnOf = (plugin: LoadedPlugin<Exports>, key: string, fn: string) =>
   (key === '' ? plugin.exports[fn] : (plugin.exports[key] as Exports)[fn]) as (...a: unknown[]) => unknown;
