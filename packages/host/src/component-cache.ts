@@ -174,7 +174,7 @@ async function compile(
     modules,
     imports: meta.imports,
     exports: meta.exports,
-    fastExports: await planFastExports(bytes),
+    fastExports: planFastExports(bytes),
     memoryLimitBytes,
     fromDiskCache,
     shape: readShape(bytes),

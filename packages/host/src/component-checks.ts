@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { findWorld, findWorldByExports, type WorldInfo } from '@witkit/wit-types';
+import { asyncComponentReasons } from './async-components.js';
 import { type CompiledComponent, type ComponentCache, sha256Hex } from './component-cache.js';
 import { PluginError } from './errors.js';
 import type { WorldBinding } from './world-binding.js';
@@ -9,7 +10,8 @@ import type { WorldBinding } from './world-binding.js';
  *
  * @param expectedSha256 - when given, bytes with another hash are refused before anything else
  * @throws {PluginError} `WITKIT_PLUGIN_NOT_FOUND` for a missing file, `WITKIT_LOAD_FAILED` for
- *   an unreadable one or bytes that are not a loadable component, `WITKIT_CHECKSUM_MISMATCH`
+ *   an unreadable one or bytes that are not a loadable component, `WITKIT_CHECKSUM_MISMATCH`,
+ *   `WITKIT_ASYNC_UNSUPPORTED` for a WASIp3 (async) component
  */
 export async function compileComponentFile(
   cache: ComponentCache,
@@ -31,6 +33,14 @@ export async function compileComponentFile(
       `\`${path}\` has sha256 ${sha256}, but its release says ${expectedSha256}: the file was changed or damaged after publishing; republish it or restore the released bytes`,
     );
   }
+  const async = asyncComponentReasons(bytes);
+  if (async.length > 0) {
+    throw new PluginError(
+      'WITKIT_ASYNC_UNSUPPORTED',
+      name,
+      `\`${path}\` is an async (WASIp3) component, which witkit does not run: ${async.join('; ')}; build it for WASIp2 with synchronous exports (no \`async\` functions, streams or futures, no \`wasi:*@0.3\` interfaces)`,
+    );
+  }
   const wasInMemory = cache.has(sha256, memoryLimitBytes);
   try {
     return { compiled: await cache.get(bytes, sha256, memoryLimitBytes), wasInMemory };
@@ -46,7 +56,7 @@ export async function compileComponentFile(
     throw new PluginError(
       'WITKIT_LOAD_FAILED',
       name,
-      `\`${path}\` is not a loadable component: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `\`${path}\` is not a loadable component: ${oneLine(cause instanceof Error ? cause.message : String(cause))}`,
       { cause },
     );
   }
@@ -90,6 +100,19 @@ export function worldOfComponent(
       exports: [...compiled.exports],
     }
   );
+}
+
+/**
+ * jco's and wasm-tools' messages span lines (`…\n\nCaused by:\n    …`) and may end in a stack:
+ * one line, the causes joined by `: `, without the stack.
+ */
+function oneLine(message: string): string {
+  return message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && l !== 'Caused by:' && !/^at /.test(l) && !/^\d+:$/.test(l))
+    .map((l) => l.replace(/^\d+:\s*/, ''))
+    .join(': ');
 }
 
 /** jco's JS name of a WIT name: `get-note` -> `getNote`. */

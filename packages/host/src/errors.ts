@@ -16,7 +16,9 @@ export type PluginErrorCode =
   | 'WITKIT_MISSING_IMPORT'
   | 'WITKIT_INVALID_IMPORT'
   | 'WITKIT_RESOURCE_GONE'
-  | 'WITKIT_NOT_A_COMMAND';
+  | 'WITKIT_NOT_A_COMMAND'
+
+  | 'WITKIT_ASYNC_UNSUPPORTED';
 
 const brand = Symbol.for('witkit.PluginError');
 

@@ -1,11 +1,18 @@
-// Lean lifting and lowering for component exports whose types are simple enough, generated
-// from the component's own WIT with our WIT front end. A call then goes straight to the core
-// wasm export: no per-call task bookkeeping or debug hooks, as jco's general glue has. Every
-// other export keeps jco's glue. Tests check both paths give the same answers.
-import { componentWit } from '@bytecodealliance/jco-transpile/wasm-tools';
-import type { WitFunction, WitInterface, WitResolve, WitType } from '@witkit/wit';
-import { resolveWitPath, resolveWitSource, unaliasTypeDef } from '@witkit/wit';
-import { witDir } from '@witkit/wit-types';
+// Lean lifting and lowering for component exports whose types are simple enough. A call then
+// goes straight to the core wasm export: no per-call task bookkeeping or debug hooks, as jco's
+// general glue has. The lean path must never change behaviour, so a function is only planned
+// when the component's own binary proves it equivalent (see `planFastExports`); every other
+// export keeps jco's glue. Tests check both paths give the same answers.
+import {
+  type CanonLift,
+  type ComponentCanon,
+  type CoreItemRef,
+  describeComponentCanon,
+  describeComponentWorld,
+  type FunctionShape,
+  type ValueShape,
+  type WorldShape,
+} from '@witkit/wit';
 
 /** Value kinds the lean path lifts and lowers. */
 type Kind =
@@ -24,23 +31,45 @@ type Kind =
   | 'string'
   | 'bytes';
 
-/** One export the lean path can serve, found in the component's WIT. */
+/** One export the lean path can serve, proven equivalent from the component's binary. */
 export interface FastExportPlan {
-  /** jco's key of the export object holding it: `''` for a function of the world, else the interface's short name. */
-  readonly iface: string;
-  /** Also reachable under the interface's full id (jco exposes both keys). */
-  readonly ifaceId: string | undefined;
+  /** jco's keys of the export object holding it: `''` for a function of the world, else the interface's short name and full id. */
+  readonly keys: readonly string[];
   /** jco's (camelCase) function name. */
   readonly fn: string;
-  /** Core export name (`add`, `ns:pkg/iface@1.0.0#fn`). */
+  /** Core export the `canon lift` lifts (`add`, `ns:pkg/iface@1.0.0#fn`). */
   readonly core: string;
+  /** Core export names of the lift's `memory`, `realloc` and `post-return` options, as they alias them. */
+  readonly memory: string | undefined;
+  readonly realloc: string | undefined;
+  readonly postReturn: string | undefined;
   readonly params: readonly Kind[];
   readonly result: Kind | undefined;
 }
 
 const camel = (kebab: string) => kebab.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
-function kindOf(type: WitType): Kind | undefined {
+/**
+ * Canonical built-ins whose jco implementation needs no current task, so a core export entered
+ * without jco's glue may call them. Checked against jco 1.35's generated glue:
+ * - `lower` (sync): with no current task, `_lowerImportBackwardsCompat` creates one, and the
+ *   host-import trampoline creates its own when `getCurrentTask` finds none. Without nested
+ *   components or component instances every lowered function is a host import, never an
+ *   adapter into another component.
+ * - `resource.new`, `resource.rep`, `resource.drop` (sync): `rscTableCreateOwn`,
+ *   `rscTableGet`, `rscTableRemove` on the handle table, plus the may-leave flag; a task is
+ *   only consulted for borrowed handles, which lean functions never take.
+ * Everything else (`context.get`/`set`, task, subtask, waitable, stream, future,
+ * error-context, backpressure, yield, threads, async lowers) reads task state.
+ */
+export const taskFreeBuiltins: ReadonlySet<string> = new Set([
+  'lower',
+  'resource.new',
+  'resource.rep',
+  'resource.drop',
+]);
+
+function kindOf(type: ValueShape): Kind | undefined {
   switch (type.kind) {
     case 'bool':
     case 's8':
@@ -58,81 +87,104 @@ function kindOf(type: WitType): Kind | undefined {
       return type.kind;
     case 'list':
       return type.length === undefined && type.element.kind === 'u8' ? 'bytes' : undefined;
-    case 'ref': {
-      const def = unaliasTypeDef(type.def);
-      return def.body.kind === 'alias' ? kindOf(def.body.type) : undefined;
-    }
     default:
       return undefined;
   }
 }
 
-function plan(
-  fn: WitFunction,
-  iface: string,
-  ifaceId: string | undefined,
-  core: string,
-): FastExportPlan | undefined {
-  if (fn.kind !== 'freestanding' || fn.async) return undefined;
+const usesMemory = (k: Kind | undefined) => k === 'string' || k === 'bytes';
+
+/** The export name of `ref` when it belongs to the core instance `instance`. */
+function sameInstance(ref: CoreItemRef | undefined, instance: number): string | undefined | false {
+  if (ref === undefined) return undefined;
+  return ref !== 'other' && ref.instance === instance ? ref.name : false;
+}
+
+function plan(fn: FunctionShape, lift: CanonLift | undefined, keys: string[]): FastExportPlan | undefined {
+  if (fn.name.startsWith('[') || fn.async || !lift) return undefined;
+  // Only what jco does the same way for a synchronous, UTF-8, non-async lift.
+  if (lift.async || lift.callback !== undefined || lift.stringEncoding !== 'utf8' || lift.core === 'other')
+    return undefined;
   const params = fn.params.map((p) => kindOf(p.type));
   const result = fn.result === undefined ? undefined : kindOf(fn.result);
   if (params.some((k) => k === undefined) || (fn.result !== undefined && result === undefined))
     return undefined;
   // Only shapes whose core signature we know by heart: one flat value per scalar param,
   // (ptr, len) per string or byte list, at most 16 flat params.
-  const flat = params.reduce((n, k) => n + (k === 'string' || k === 'bytes' ? 2 : 1), 0);
+  const flat = params.reduce((n, k) => n + (usesMemory(k) ? 2 : 1), 0);
   if (flat > 16) return undefined;
-  return { iface, ifaceId, fn: camel(fn.name), core, params: params as Kind[], result };
+  // Memory, realloc and post-return must be exports of the core instance the function is in:
+  // that is the one instance the lean path binds them from.
+  const { instance } = lift.core;
+  const memory = sameInstance(lift.memory, instance);
+  const realloc = sameInstance(lift.realloc, instance);
+  const postReturn = sameInstance(lift.postReturn, instance);
+  if (memory === false || realloc === false || postReturn === false) return undefined;
+  if ((params.some(usesMemory) || usesMemory(result)) && memory === undefined) return undefined;
+  if (params.some(usesMemory) && realloc === undefined) return undefined;
+  return {
+    keys,
+    fn: camel(fn.name),
+    core: lift.core.name,
+    memory,
+    realloc,
+    postReturn,
+    params: params as Kind[],
+    result,
+  };
 }
 
-let contracts: Promise<WitResolve> | undefined;
+/**
+ * Why no export of the component may take the lean path, or `undefined` when some may:
+ * nested components or component instances (calls between components go through adapters that
+ * need jco's task state), async lifts, or a built-in not in {@link taskFreeBuiltins}.
+ */
+export function leanPathBlocker(canon: ComponentCanon): string | undefined {
+  if (canon.nestedComponents > 0 || canon.componentInstances > 0) return 'nested components';
+  if (canon.asyncLift) return 'an async lift';
+  const builtin = canon.builtins.find((b) => !taskFreeBuiltins.has(b));
+  return builtin === undefined ? undefined : `the \`${builtin}\` built-in`;
+}
 
 /**
- * Finds the exports of a component that the lean path can serve, from the WIT embedded in
- * the component: functions of its world, and functions of exported contract interfaces.
- * Anything it cannot read or does not support is simply left to jco's glue.
+ * Finds the exports of a component that the lean path can serve, from the component binary
+ * itself: its export types (`describeComponentWorld`) and how each export is lifted
+ * (`describeComponentCanon`). A function is planned only when the lean path provably behaves
+ * as jco's glue: a synchronous UTF-8 lift of simple types, in a component with no nested
+ * components and no task-dependent built-ins, with memory, realloc and post-return bound by the
+ * names the lift's options alias. Anything it cannot read is left to jco's glue.
  */
-export async function planFastExports(bytes: Uint8Array): Promise<FastExportPlan[]> {
-  let text: string;
+export function planFastExports(bytes: Uint8Array, shapes?: WorldShape): FastExportPlan[] {
+  let canon: ComponentCanon;
+  let world: WorldShape;
   try {
-    text = await componentWit(bytes);
+    canon = describeComponentCanon(bytes);
+    world = shapes ?? describeComponentWorld(bytes);
   } catch {
     return [];
   }
+  if (leanPathBlocker(canon) !== undefined) return [];
   const plans: FastExportPlan[] = [];
-  // The world's own functions: keep only `export name: func…` lines, whose types are all
-  // built in; imports and interface exports would need packages we do not have here.
-  const funcs = text.split('\n').filter((l) => /^\s*export\s+[a-z][a-z0-9-]*\s*:\s*func\b/.test(l));
-  if (funcs.length > 0) {
-    try {
-      const world = resolveWitSource(
-        `package root:fast;\nworld root {\n${funcs.join('\n')}\n}\n`,
-      ).root.worlds.get('root');
-      for (const item of world?.exports.values() ?? []) {
-        if (item.kind !== 'function') continue;
-        const p = plan(item.function, '', undefined, item.function.name);
-        if (p) plans.push(p);
-      }
-    } catch {
-      // Types from elsewhere in the world: leave these functions to jco.
-    }
+  for (const [name, fn] of Object.entries(world.exportFunctions)) {
+    const p = plan(fn, canon.exportFunctions.get(name), ['']);
+    if (p) plans.push(p);
   }
-  const exportedIds = [...text.matchAll(/^\s*export\s+([a-z][\w-]*:[\w-]+\/[\w-]+@[\w.+-]+)\s*;/gm)].map(
-    (m) => m[1]!,
-  );
-  if (exportedIds.length > 0) {
-    contracts ??= resolveWitPath(witDir);
-    const resolved = await contracts;
-    const interfaces = new Map<string, WitInterface>();
-    for (const pkg of resolved.packages)
-      for (const i of pkg.interfaces.values()) if (i.id) interfaces.set(i.id, i);
-    for (const id of exportedIds) {
-      const iface = interfaces.get(id);
-      if (!iface?.name) continue;
-      for (const fn of iface.functions.values()) {
-        const p = plan(fn, camel(iface.name), id, `${id}#${fn.name}`);
-        if (p) plans.push(p);
-      }
+  // jco keys an interface by its full id and by its short name; a short name two interfaces
+  // share may be renamed by jco, so only the full id is served then.
+  const shortOf = (id: string) => camel(/^[^:]+:[^/]+\/([^@]+)/.exec(id)?.[1] ?? id);
+  const shorts = Object.keys(world.exports).map(shortOf);
+  for (const [id, iface] of Object.entries(world.exports)) {
+    const lifts = canon.exportInterfaces.get(id);
+    if (!lifts) continue;
+    const short = shortOf(id);
+    const keys = [
+      ...(shorts.filter((s) => s === short).length === 1 ? [short] : []),
+      ...(id.includes(':') ? [id] : []),
+    ];
+    if (keys.length === 0) continue;
+    for (const fn of Object.values(iface.functions)) {
+      const p = plan(fn, lifts.get(fn.name), keys);
+      if (p) plans.push(p);
     }
   }
   return plans;
@@ -214,13 +266,10 @@ function lowerer(kind: Kind, memory: () => WebAssembly.Memory, realloc: (...a: n
     case 'f64':
       return (v, out) => out.push(v as number);
     case 'char':
+      // As jco 1.35 does: the first code point of any string (an empty one lowers as 0).
       return (v, out) => {
         if (typeof v !== 'string') throw new TypeError('must be a string');
-        const cp = v.codePointAt(0);
-        if (cp === undefined || String.fromCodePoint(cp) !== v || (cp >= 0xd800 && cp <= 0xdfff)) {
-          throw new TypeError(`not a single unicode scalar value: ${JSON.stringify(v)}`);
-        }
-        out.push(cp);
+        out.push(v.codePointAt(0));
       };
     case 'string':
       return (v, out) => {
@@ -236,13 +285,34 @@ function lowerer(kind: Kind, memory: () => WebAssembly.Memory, realloc: (...a: n
         out.push(ptr, len);
       };
     case 'bytes':
+      // Step for step as jco 1.35 lowers a `list<u8>`, so that odd arguments (numbers, other
+      // typed arrays, ArrayBuffers, arrays with bad elements) fail or succeed as they do there.
       return (v, out) => {
-        const src = v instanceof Uint8Array ? v : Uint8Array.from(v as ArrayLike<number>);
-        const ptr = realloc(0, 0, 1, src.length);
-        new Uint8Array(memory().buffer, ptr, src.length).set(src);
-        out.push(ptr, src.length);
+        const val = v as { length: number; byteLength: number; buffer?: ArrayBuffer; byteOffset?: number };
+        // `* 1` as jco has it: an argument without a length gives NaN, not undefined, below.
+        const len = (Array.isArray(val) ? val.length : val.byteLength) * 1;
+        const ptr = realloc(0, 0, 1, len);
+        if (Array.isArray(val)) {
+          const view = new DataView(memory().buffer);
+          let offset = 0;
+          for (const x of val) {
+            if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 255) {
+              throw new TypeError(`invalid u8 value [${x}]`);
+            }
+            view.setUint8(ptr + offset++, x);
+          }
+        } else {
+          const src = new Uint8Array((val.buffer || val) as ArrayBuffer, val.byteOffset, len);
+          new Uint8Array(memory().buffer, ptr, len).set(src);
+        }
+        out.push(ptr, len);
       };
   }
+}
+
+function clampGuest(i: number, min: number, max: number): number {
+  if (i < min || i > max) throw new TypeError(`must be between ${min} and ${max}`);
+  return i;
 }
 
 function lifter(kind: Kind, memory: () => WebAssembly.Memory): (ret: unknown) => unknown {
@@ -254,10 +324,16 @@ function lifter(kind: Kind, memory: () => WebAssembly.Memory): (ret: unknown) =>
         if (r === 1) return true;
         throw new TypeError('invalid variant discriminant for bool');
       };
+    // jco 1.35 refuses a small integer with bits set beyond its width (the canonical ABI would
+    // mask them); the lean path must answer the same.
     case 'u8':
+      return (r) => clampGuest(r as number, 0, 255);
     case 'u16':
+      return (r) => clampGuest(r as number, 0, 65535);
     case 's8':
+      return (r) => clampGuest(r as number, -128, 127);
     case 's16':
+      return (r) => clampGuest(r as number, -32768, 32767);
     case 's32':
     case 'f32':
     case 'f64':
@@ -337,35 +413,39 @@ export function bindFastExports(
 ): Map<string, Map<string, (...args: unknown[]) => unknown>> {
   const out = new Map<string, Map<string, (...args: unknown[]) => unknown>>();
   for (const p of plans) {
-    const owner = cores.find((c) => typeof c.exports[p.core] === 'function');
-    if (!owner) continue;
+    // The core instance that defines the function must be the only one exporting its name:
+    // otherwise which one the lift means is not known here.
+    const owners = cores.filter((c) => typeof c.exports[p.core] === 'function');
+    if (owners.length !== 1) continue;
+    const owner = owners[0]!;
     const core = owner.exports[p.core] as (...a: unknown[]) => unknown;
-    const post = owner.exports[`cabi_post_${p.core}`] as ((...a: unknown[]) => void) | undefined;
-    const mem = owner.exports.memory as WebAssembly.Memory | undefined;
-    const realloc = owner.exports.cabi_realloc as ((...a: number[]) => number) | undefined;
-    const needsMemory =
-      p.params.some((k) => k === 'string' || k === 'bytes') || p.result === 'string' || p.result === 'bytes';
-    if (needsMemory && (!mem || !realloc)) continue;
-    const memory = () => mem!;
-    const lowers = p.params.map((k) => lowerer(k, memory, realloc!));
+    const post = p.postReturn === undefined ? undefined : owner.exports[p.postReturn];
+    const mem = p.memory === undefined ? undefined : owner.exports[p.memory];
+    const realloc = p.realloc === undefined ? undefined : owner.exports[p.realloc];
+    if (p.postReturn !== undefined && typeof post !== 'function') continue;
+    if (p.memory !== undefined && !(mem instanceof WebAssembly.Memory)) continue;
+    if (p.realloc !== undefined && typeof realloc !== 'function') continue;
+    const memory = () => mem as WebAssembly.Memory;
+    const lowers = p.params.map((k) => lowerer(k, memory, realloc as (...a: number[]) => number));
     const lift = p.result === undefined ? undefined : lifter(p.result, memory);
     const convs = p.params.map((k) => scalar[k]);
+    const postReturn = post as ((...a: unknown[]) => void) | undefined;
     const fast =
       convs.every((c) => c !== undefined) && convs.length <= 3
-        ? specialise(core, post, lift, convs as Array<(v: unknown) => unknown>)
+        ? specialise(core, postReturn, lift, convs as Array<(v: unknown) => unknown>)
         : (...args: unknown[]) => {
             const flat: unknown[] = [];
             for (let i = 0; i < lowers.length; i++) lowers[i]!(args[i], flat);
             const ret = core(...flat);
             if (!lift) {
-              post?.(ret);
+              postReturn?.(ret);
               return undefined;
             }
             const value = lift(ret);
-            post?.(ret);
+            postReturn?.(ret);
             return value;
           };
-    for (const key of p.ifaceId ? [p.iface, p.ifaceId] : [p.iface]) {
+    for (const key of p.keys) {
       let fns = out.get(key);
       if (!fns) {
         fns = new Map();

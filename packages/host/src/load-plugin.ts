@@ -57,6 +57,12 @@ export interface LoadPluginOptions<W extends WorldRef | undefined = undefined> {
   readonly environment?: Readonly<Record<string, string>>;
   /** Receives the events the plugin emits, synchronously. */
   readonly onEvent?: (event: PluginEvent) => void;
+  /**
+   * Whether calls may skip jco's glue for exports the component's binary proves simple
+   * (synchronous UTF-8 lifts of scalars, strings and byte lists); `false` sends every call
+   * through jco. Either way the answers are the same. @default true
+   */
+  readonly fastPath?: boolean;
 }
 
 /** One plugin instance in this thread, initialized, with synchronous exports. */
@@ -118,6 +124,7 @@ export async function loadPlugin<W extends WorldRef | undefined = undefined>(
     compiled,
     environment,
     config: options.config ?? [],
+    fastPath: options.fastPath !== false,
     onStdio: logStdio(logger.child({ plugin: name })),
     userImports: bindImportsInThread(name, application.plan, application.selected),
     hostServices: createHostServices({

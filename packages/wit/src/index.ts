@@ -34,6 +34,14 @@ export {
   isMalformedComponent,
   MalformedComponent,
 } from './component/binary-reader.js';
+export {
+  type CanonLift,
+  type CanonStringEncoding,
+  type ComponentCanon,
+  type CoreExportRef,
+  type CoreItemRef,
+  describeComponentCanon,
+} from './component/component-canon.js';
 export { describeComponentWorld } from './component/component-world.js';
 export {
   type FunctionShape,

@@ -47,3 +47,18 @@ export function copyEchoFixture(witkit?: Record<string, unknown>): { dir: string
   }
   return tmp;
 }
+
+/** The hand-written WAT components of `fixtures/wat/` (built by the global setup). */
+export type WatFixture =
+  | 'context-sync'
+  | 'composed'
+  | 'utf16-strings'
+  | 'renamed-abi'
+  | 'async-lift'
+  | 'stream-param'
+  | 'bad-signature'
+  | 'scalars';
+
+/** A WAT fixture's built component. */
+export const watComponent = (name: WatFixture) =>
+  fileURLToPath(new URL(`../fixtures/wat/dist/${name}.wasm`, import.meta.url));
