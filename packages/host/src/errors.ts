@@ -17,7 +17,6 @@ export type PluginErrorCode =
   | 'WITKIT_INVALID_IMPORT'
   | 'WITKIT_RESOURCE_GONE'
   | 'WITKIT_NOT_A_COMMAND'
-
   | 'WITKIT_ASYNC_UNSUPPORTED';
 
 const brand = Symbol.for('witkit.PluginError');
