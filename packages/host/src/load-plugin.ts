@@ -1,7 +1,6 @@
 import { basename, extname, join, resolve } from 'node:path';
 import type { WorldShape } from '@witkit/wit';
 import { findWorld } from '@witkit/wit-types';
-import type { WorldExports } from '@witkit/wit-types/host';
 import { type Logger as PinoLogger, pino } from 'pino';
 import { ComponentCache } from './component-cache.js';
 import { compileComponentFile, worldOfComponent } from './component-checks.js';

@@ -48,7 +48,7 @@ export interface WorldBinding<Exports = unknown, AsyncExports = unknown, Imports
  * each an object of functions (lowerCamelCase) and classes (PascalCase, for resources).
  * Functions the world imports directly go under `'$root'`.
  */
-export type HostImports = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+export type HostImports = { readonly [id: string]: object };
 
 /** What a world is given as: a name of the witkit contracts, or a binding of your own WIT. */
 export type WorldRef = keyof WorldExports | WorldBinding;

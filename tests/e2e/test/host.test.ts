@@ -58,7 +58,10 @@ describe('loadPlugin', () => {
     expect(error.message).toBe(
       "plugin `needs-secrets`: the component imports `test:unknown/secrets`, which the host was not given: pass `imports: { 'test:unknown/secrets': { read(key) } }` to `loadPlugin` or `PluginHost`",
     );
-    const plugin = await loadPlugin(file, { ...base, imports: { 'test:unknown/secrets': { read: () => 'x' } } });
+    const plugin = await loadPlugin(file, {
+      ...base,
+      imports: { 'test:unknown/secrets': { read: () => 'x' } },
+    });
     expect(Object.keys(plugin.exports)).toEqual(['run']);
   });
 

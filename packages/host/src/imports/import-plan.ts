@@ -173,7 +173,8 @@ export function selectImports(
         `\`imports\` has both \`${earlier.given}\` and \`${given}\` for one interface; keep one`,
       );
     }
-    if (!earlier || given.includes('@')) byKey.set(key, { given, value });
+    if (!earlier || given.includes('@'))
+      byKey.set(key, { given, value: value as Readonly<Record<string, unknown>> });
   }
   const selected = new Map<string, Readonly<Record<string, unknown>>>();
   for (const iface of plan) {

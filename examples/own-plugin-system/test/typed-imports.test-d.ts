@@ -1,0 +1,34 @@
+// Compile-time checks of the example's generated bindings (`tsc --noEmit` runs over this file):
+// an `@ts-expect-error` that stops being an error fails the typecheck.
+import { loadPlugin, PluginHost } from '@witkit/host';
+import { notesPlugin } from '../src/generated/notes-plugin.js';
+import { NotesStore } from '../src/store.ts';
+
+const store = new NotesStore().forPlugin('p');
+export const ok = loadPlugin('x.wasm', {
+  world: notesPlugin,
+  imports: { 'acme:notes/host-store@0.1.0': store },
+});
+
+// @ts-expect-error the store's `put` is missing
+loadPlugin('x.wasm', {
+  world: notesPlugin,
+  imports: { 'acme:notes/host-store@0.1.0': { get: store.get, Journal: store.Journal } },
+});
+// @ts-expect-error `get` must answer a string or nothing
+loadPlugin('x.wasm', {
+  world: notesPlugin,
+  imports: { 'acme:notes/host-store@0.1.0': { ...store, get: () => 42 } },
+});
+
+export async function calls(): Promise<string> {
+  const plugin = await ok;
+  // @ts-expect-error a note is a record, not a string
+  plugin.exports.notes.file('title');
+  const host = new PluginHost();
+  const p = host.get('notes-rust', { world: notesPlugin });
+  const book = await new p.exports.notes.Notebook('ada');
+  // @ts-expect-error `add` takes a note
+  await book.add(1);
+  return book.summary();
+}
