@@ -18,7 +18,7 @@ import {
 } from './instance.js';
 import type { PluginStatus } from './plugin.js';
 import { buildExports } from './resources/export-proxies.js';
-import { exportCarriesHandles, mapHandles } from './resources/handles.js';
+import { handleCarriers, mapHandles } from './resources/handles.js';
 import { logStdio } from './stdio.js';
 import type { ExportsOf, HostImports, ImportsOf, WorldBinding, WorldRef } from './world-binding.js';
 
@@ -169,7 +169,7 @@ function wrapExports(
   shape: WorldShape | undefined,
   onFault: () => void,
 ): RawExports {
-  const walks = new Map<string, boolean>();
+  const carries = handleCarriers(shape);
   const built = buildExports(
     plugin,
     new Map([...instance.functions].map(([iface, fns]) => [iface, [...fns.keys()]])),
@@ -188,19 +188,14 @@ function wrapExports(
       } finally {
         instance.flushStdio();
       }
-      const key = `${iface}\u0000${op}`;
-      let walk = walks.get(key);
-      if (walk === undefined) {
-        walk = exportCarriesHandles(shape, iface, op);
-        walks.set(key, walk);
-      }
-      if (!walk) return result;
+      if (!carries(iface, op)) return result;
       return mapHandles(result, (o) => {
         const r = instance.resourceOf(o);
         return r ? built.handleFor(instance, o, r.iface, r.cls) : o;
       });
     },
     'sync',
+    carries,
   );
   return built.exports;
 }

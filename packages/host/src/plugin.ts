@@ -11,7 +11,7 @@ import { InstancePool } from './instance-pool.js';
 import { type ServiceDispatch, WorkerInstance } from './isolation/worker-instance.js';
 import { PluginMetrics } from './metrics.js';
 import { buildExports } from './resources/export-proxies.js';
-import { exportCarriesHandles, isHandleMarker, mapHandles } from './resources/handles.js';
+import { handleCarriers, isHandleMarker, mapHandles } from './resources/handles.js';
 import { logStdio } from './stdio.js';
 
 /** Lifecycle states, as the WIT `plugin-status` enum names them. */
@@ -274,21 +274,13 @@ export class Plugin<E = unknown> implements PluginInfo {
   }
 
   #proxies(functions: ReadonlyMap<string, readonly string[]>, shape: WorldShape | undefined): E {
-    const walks = new Map<string, boolean>();
-    const carries = (iface: string, op: string) => {
-      const key = `${iface}\u0000${op}`;
-      let walk = walks.get(key);
-      if (walk === undefined) {
-        walk = exportCarriesHandles(shape, iface, op);
-        walks.set(key, walk);
-      }
-      return walk;
-    };
+    const carries = handleCarriers(shape);
     const built = buildExports(
       this.name,
       functions,
       (iface, op, args, target) => {
         const withAt = carries(iface, op);
+        if (!withAt) return this.call(iface, op, args);
         if (this.#paused) return Promise.reject(this.#unavailable());
         const called =
           target === undefined
@@ -307,6 +299,7 @@ export class Plugin<E = unknown> implements PluginInfo {
         );
       },
       'async',
+      carries,
     );
     return built.exports as E;
   }

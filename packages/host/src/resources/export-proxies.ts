@@ -70,7 +70,8 @@ function groupOps(ops: readonly string[]): { functions: string[]; resources: Map
 
 /**
  * Builds the exports object over `functions` (op names by interface key; `''` for the world's
- * own functions). `mode` says whether calls return values (`loadPlugin`) or promises (`Plugin`).
+ * own functions). `mode` says whether calls return values (`loadPlugin`) or promises (`Plugin`);
+ * `carriesHandles` whether an operation's arguments or result may hold resource handles.
  *
  * @returns the exports, and `handleFor`, which the invoker uses to turn a resource in a call's
  *   result into a handle bound to the instance that answered
@@ -80,6 +81,7 @@ export function buildExports(
   functions: ReadonlyMap<string, readonly string[]>,
   invoke: Invoke,
   mode: 'sync' | 'async',
+  carriesHandles: (iface: string, op: string) => boolean,
 ): {
   exports: Record<string, unknown>;
   handleFor: (target: object, inner: unknown, iface: string, cls: string) => object;
@@ -117,6 +119,8 @@ export function buildExports(
     return { args: inner, target };
   };
   const call = (iface: string, op: string, args: unknown[]) => {
+    // Most calls carry no handle: their arguments go as they are, unwalked.
+    if (!carriesHandles(iface, op)) return invoke(iface, op, args, undefined);
     let u: ReturnType<typeof unwrap>;
     try {
       u = unwrap(args);

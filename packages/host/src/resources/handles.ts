@@ -146,3 +146,17 @@ export function exportCarriesHandles(shape: WorldShape | undefined, iface: strin
   const h = functionHandles(fn);
   return h.params || h.result;
 }
+
+/** {@link exportCarriesHandles} for one component, remembered per operation (it is asked on every call). */
+export function handleCarriers(shape: WorldShape | undefined): (iface: string, op: string) => boolean {
+  const known = new Map<string, boolean>();
+  return (iface, op) => {
+    const key = `${iface}\u0000${op}`;
+    let carries = known.get(key);
+    if (carries === undefined) {
+      carries = exportCarriesHandles(shape, iface, op);
+      known.set(key, carries);
+    }
+    return carries;
+  };
+}
