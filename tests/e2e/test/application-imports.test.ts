@@ -244,6 +244,36 @@ describe.each(['in-thread', 'worker'] as const)('PluginHost with application imp
   });
 });
 
+describe('resources of a plugin with several workers', () => {
+  it('refuses a call that combines resources of two instances with WITKIT_RESOURCE_MISMATCH', async () => {
+    const h = notesHost();
+    const host = new PluginHost({
+      cacheDir: join(work.dir, 'cache'),
+      dataDir: join(work.dir, 'data-mismatch'),
+      logger: captureLogger().logger,
+    });
+    try {
+      const plugin = await host.load({
+        path: component,
+        isolation: 'worker',
+        maxInstances: 2,
+        imports: h.imports,
+      });
+      type Handle = { count(): Promise<number> };
+      const notes = plugin.exports.notes as {
+        Notebook: new (owner: string) => Promise<Handle>;
+        total(a: Handle, b: Handle): Promise<number>;
+      };
+      // Made at the same time, they are made by the two workers.
+      const [a, b] = await Promise.all([new notes.Notebook('a'), new notes.Notebook('b')]);
+      await expect(notes.total(a, b)).rejects.toMatchObject({ code: 'WITKIT_RESOURCE_MISMATCH' });
+      expect(await notes.total(a, a)).toBe(0);
+    } finally {
+      await host.shutdown();
+    }
+  });
+});
+
 describe('an async host import in the host thread', () => {
   it('fails the call with WITKIT_INVALID_IMPORT and discards the instance', async () => {
     const h = notesHost({ asyncGet: true });

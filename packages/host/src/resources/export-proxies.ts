@@ -108,7 +108,7 @@ export function buildExports(
       }
       if (target !== undefined && target !== state.target) {
         throw new PluginError(
-          'WITKIT_INVALID_IMPORT',
+          'WITKIT_RESOURCE_MISMATCH',
           plugin,
           `one call got resources of two different instances; a resource only works with the instance that made it (set \`maxInstances: 1\` to keep a plugin's resources together)`,
         );
