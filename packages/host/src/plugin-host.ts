@@ -25,7 +25,7 @@ import type { LatencyHistogram } from './latency.js';
 import type { PluginMetricsSnapshot } from './metrics.js';
 import { Plugin, type PluginInfo } from './plugin.js';
 import { SyncHttp } from './sync-http.js';
-import type { AsyncExportsOf, HostImports, WorldRef } from './world-binding.js';
+import type { AsyncExportsOf, HostImports, ImportsOf, WorldRef } from './world-binding.js';
 
 /** Names of the worlds a plugin can target. */
 export type WorldName = keyof WorldExports;
@@ -57,13 +57,11 @@ export interface PluginHostOptions {
    * an object by interface id, or a function that makes one per plugin version (to scope state
    * per plugin). A plugin's own {@link LoadOptions.imports} take precedence.
    */
-  readonly imports?:
-    | HostImports
-    | ((plugin: { readonly name: string; readonly version: string }) => HostImports);
+  readonly imports?: object | ((plugin: { readonly name: string; readonly version: string }) => object);
 }
 
-/** How to load one plugin. */
-export interface LoadOptions {
+/** How to load one plugin; `W` (its world) types `imports` and the plugin's exports. */
+export interface LoadOptions<W extends WorldRef | undefined = WorldRef | undefined> {
   /** The component file. */
   readonly path: string;
   /** Its manifest; without one the plugin gets default permissions and limits. */
@@ -76,12 +74,13 @@ export interface LoadOptions {
    * Checked against the component: a world of the contracts by name, or a binding of your own
    * WIT (from `witkit wit types`). @default the manifest's, else detected from the exports
    */
-  readonly world?: WorldRef;
+  readonly world?: W;
   /**
    * Your implementations of the component's imports, by interface id, on top of the host's
-   * {@link PluginHostOptions.imports}; see `loadPlugin`'s `imports`.
+   * {@link PluginHostOptions.imports} (so with a typed world, any of them may be left to those);
+   * see `loadPlugin`'s `imports`.
    */
-  readonly imports?: HostImports;
+  readonly imports?: Partial<ImportsOf<W>>;
   /** Instances that may exist at once. @default the manifest's `max-instances` */
   readonly maxInstances?: number;
   /**
@@ -255,7 +254,9 @@ export class PluginHost {
    * @throws {PluginError} `WITKIT_PLUGIN_NOT_FOUND`, `WITKIT_LOAD_FAILED`, `WITKIT_UNKNOWN_IMPORT`,
    *   `WITKIT_INIT_FAILED`, `WITKIT_ALREADY_LOADED`
    */
-  async load(options: LoadOptions): Promise<Plugin> {
+  async load<W extends WorldRef | undefined = undefined>(
+    options: LoadOptions<W>,
+  ): Promise<Plugin<AsyncExportsOf<W>>> {
     const path = resolve(options.path);
     const name = options.name ?? options.manifest?.plugin.name ?? basename(path, extname(path));
     const version = options.version ?? options.manifest?.plugin.version ?? '0.0.0';
@@ -276,7 +277,7 @@ export class PluginHost {
       { plugin: name, version, world: plugin.world, sha256: plugin.sha256, isolation: plugin.isolation },
       'plugin loaded',
     );
-    return plugin;
+    return plugin as Plugin<AsyncExportsOf<W>>;
   }
 
   /** Loads and initializes a plugin without registering it. */
@@ -309,7 +310,7 @@ export class PluginHost {
     const shared = this.#options.imports;
     const application = applicationImports(name, compiled, {
       ...(typeof shared === 'function' ? shared({ name, version }) : shared),
-      ...options.imports,
+      ...(options.imports as HostImports | undefined),
     });
     try {
       checkImports({ plugin: name, compiled }, application.keys);

@@ -3,6 +3,8 @@
 // whose exported resource the host constructs and calls, in this thread and in workers.
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { buildRustPlugin } from '@witkit/build';
 import { isPluginError, loadPlugin, PluginHost } from '@witkit/host';
 import { captureLogger, tempDir } from '@witkit-internal/test-support';
@@ -268,6 +270,34 @@ describe('resources of a plugin with several workers', () => {
       const [a, b] = await Promise.all([new notes.Notebook('a'), new notes.Notebook('b')]);
       await expect(notes.total(a, b)).rejects.toMatchObject({ code: 'WITKIT_RESOURCE_MISMATCH' });
       expect(await notes.total(a, a)).toBe(0);
+    } finally {
+      await host.shutdown();
+    }
+  });
+});
+
+describe('a handle the application forgets', () => {
+  it('drops the resource in its worker once the handle is collected', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const h = notesHost();
+    const host = new PluginHost({
+      cacheDir: join(work.dir, 'cache'),
+      dataDir: join(work.dir, 'data-gc'),
+      logger: captureLogger().logger,
+    });
+    try {
+      const plugin = await host.load({ path: component, isolation: 'worker', imports: h.imports });
+      const notes = plugin.exports.notes as { Notebook: new (owner: string) => Promise<{ count(): Promise<number> }> };
+      await (async () => {
+        const forgotten = await new notes.Notebook('forgotten');
+        expect(await forgotten.count()).toBe(0);
+      })();
+      for (let i = 0; i < 50 && !h.disposed.includes('forgotten'); i++) {
+        gc();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(h.disposed).toEqual(['forgotten']);
     } finally {
       await host.shutdown();
     }

@@ -87,10 +87,23 @@ export function buildExports(
   handleFor: (target: object, inner: unknown, iface: string, cls: string) => object;
 } {
   const prototypes = new Map<string, object>();
+  // A handle the application forgets is dropped when it is collected, as jco does for its own
+  // objects: a resource living in a worker would otherwise stay in the worker's table.
+  const forgotten = new FinalizationRegistry<HandleState>((state) => {
+    if (state.dropped) return;
+    try {
+      const done = invoke(state.iface, `${state.cls}${METHOD}drop`, [state.inner], state.target);
+      if (done instanceof Promise) done.catch(() => {});
+    } catch {
+      // The instance is gone already, and the resource with it.
+    }
+  });
   const handleFor = (target: object, inner: unknown, iface: string, cls: string): object => {
     const proto = prototypes.get(`${iface}${METHOD}${cls}`) ?? Object.prototype;
     const handle = Object.create(proto) as Record<symbol, HandleState>;
-    handle[STATE] = { plugin, target, inner, iface, cls, dropped: false };
+    const state: HandleState = { plugin, target, inner, iface, cls, dropped: false };
+    handle[STATE] = state;
+    forgotten.register(handle, state, handle);
     return handle;
   };
   /** Handles in `args` replaced by what stands for them where they live, and that place. */
@@ -148,6 +161,7 @@ export function buildExports(
         if (state.dropped) return mode === 'async' ? Promise.resolve() : undefined;
         const done = call(iface, `${r.cls}${METHOD}drop`, [this]);
         state.dropped = true;
+        forgotten.unregister(this);
         return done;
       };
       proto[mode === 'async' ? Symbol.asyncDispose : Symbol.dispose] = drop;
