@@ -103,7 +103,10 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     .argument('<name>', 'the plugin name, kebab-case (e.g. `my-plugin`)')
     .requiredOption('--lang <lang>', 'the plugin language: `ts` or `rust`')
     .requiredOption('--world <world>', 'the world the plugin implements, e.g. `processor-plugin`')
-    .option('--wit <path>', "a WIT folder or file of your own the world comes from (default: witkit's contracts)")
+    .option(
+      '--wit <path>',
+      "a WIT folder or file of your own the world comes from (default: witkit's contracts)",
+    )
     .option('--dir <dir>', 'the folder to create (default: `plugins-js/<name>` or `plugins-rust/<name>`)')
     .action(async (name: string, opts: { lang: string; world: string; wit?: string; dir?: string }) => {
       const { runNewPlugin, isScaffoldError } = await import('./commands/new-plugin.js');

@@ -250,7 +250,9 @@ describe('witkit new plugin --wit and witkit new host', () => {
     ]) {
       const { code, err } = await cli(...argv);
       expect(code).toBe(1);
-      expect(err).toBe('error[WITKIT_SCAFFOLD_UNKNOWN_WORLD]: unknown world `nope`; expected one of `shop-plugin`');
+      expect(err).toBe(
+        'error[WITKIT_SCAFFOLD_UNKNOWN_WORLD]: unknown world `nope`; expected one of `shop-plugin`',
+      );
     }
   });
 });

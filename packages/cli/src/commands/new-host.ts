@@ -16,12 +16,12 @@ import {
   formatJson,
   importsStub,
   jsCamel,
+  loadScaffoldWorld,
   NAME_RE,
   rel,
-  STANDALONE_COMPILER_OPTIONS,
   ScaffoldError,
+  STANDALONE_COMPILER_OPTIONS,
   TOOL_VERSIONS,
-  loadScaffoldWorld,
   vitestConfig,
   writeTree,
 } from './new-plugin.js';
@@ -62,7 +62,7 @@ export function hostImportsSource(world: WitWorld): string {
   const stub = importsStub(world, { exportConst: true, todo: true });
   const lines = [
     `// What this application gives plugins of world \`${world.id}\`. Typed by the bindings`,
-    "// `witkit wit types` generates (the `build` script): an implementation that does not match the WIT",
+    '// `witkit wit types` generates (the `build` script): an implementation that does not match the WIT',
     '// does not compile. Every body returns a zero value: replace them with your application.',
   ];
   if (stub === undefined)
@@ -119,7 +119,8 @@ export function hostMainSource(world: WitWorld): string {
     lines.push(`      print(\`\${name}: loaded as world \\\`${world.name}\\\`\`);`);
   } else {
     lines.push(`      const plugin = host.get(name, { world: ${binding} });`);
-    for (const c of calls) lines.push(`      print(\`\${name}: ${c}() = \${inspect(await plugin.exports.${c}())}\`);`);
+    for (const c of calls)
+      lines.push(`      print(\`\${name}: ${c}() = \${inspect(await plugin.exports.${c}())}\`);`);
   }
   lines.push(
     '    }',
@@ -162,7 +163,8 @@ export function hostTestSource(world: WitWorld): string {
     `      ${binding}.imports.filter((id) => !provided(id)).sort(),`,
     '    );',
   ];
-  if (ids.length > 0 || rootFns.length > 0) lines.push('    expect(Object.keys(imports)).not.toHaveLength(0);');
+  if (ids.length > 0 || rootFns.length > 0)
+    lines.push('    expect(Object.keys(imports)).not.toHaveLength(0);');
   lines.push(
     '  });',
     '',
@@ -198,7 +200,11 @@ export function hostTestSource(world: WitWorld): string {
  * await runNewHost('notes-host', { wit: 'wit', world: 'notes-plugin' }, io);
  * ```
  */
-export async function runNewHost(name: string, options: NewHostOptions, io: CommandIo): Promise<NewHostResult> {
+export async function runNewHost(
+  name: string,
+  options: NewHostOptions,
+  io: CommandIo,
+): Promise<NewHostResult> {
   if (typeof name !== 'string' || !NAME_RE.test(name))
     throw new ScaffoldError(
       'WITKIT_SCAFFOLD_BAD_NAME',

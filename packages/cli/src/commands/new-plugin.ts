@@ -388,14 +388,22 @@ export function tsBody(head: string, ret: TsNode | undefined, indent: string, cl
 
 function tsMethod(f: WitFunction, world: WitWorld, indent: string, res?: ResourceValue): string[] {
   const params = f.params.map((p) => `_${jsName(p.name)}`).join(', ');
-  return [...tsDocs(f.docs, indent), ...tsBody(`${jsName(f.name)}(${params})`, tsReturn(f, 'guest', world, res), indent, ',')];
+  return [
+    ...tsDocs(f.docs, indent),
+    ...tsBody(`${jsName(f.name)}(${params})`, tsReturn(f, 'guest', world, res), indent, ','),
+  ];
 }
 
 /** A one-line TSDoc of `docs` at `indent`, or nothing. */
 export function tsDocs(docs: string | undefined, indent: string): string[] {
   return docs === undefined || docs.trim() === ''
     ? []
-    : [`${indent}/** ${docs.trim().replace(/\s*\n\s*/g, ' ').replace(/\*\//g, '*\\/')} */`];
+    : [
+        `${indent}/** ${docs
+          .trim()
+          .replace(/\s*\n\s*/g, ' ')
+          .replace(/\*\//g, '*\\/')} */`,
+      ];
 }
 
 /** Where the guest types and host bindings of a world of the user's own WIT are generated. */
@@ -431,7 +439,10 @@ class GuestTypes {
       throw unsupported(`type \`${def.name}\` of an inline interface in its function signatures`, this.world);
     const p = pascalName(def.name);
     let names = this.imports.get(module);
-    if (names === undefined) this.imports.set(module, (names = new Map()));
+    if (names === undefined) {
+      names = new Map();
+      this.imports.set(module, names);
+    }
     const known = names.get(p);
     if (known !== undefined) return known;
     let local = p;
@@ -497,7 +508,8 @@ class GuestTypes {
 /** Local class names of the exported resources: the resource's name, or prefixed when two clash. */
 function resourceClassNames(resources: readonly ExportedResource[]): Map<WitTypeDef, string> {
   const counts = new Map<string, number>();
-  for (const r of resources) counts.set(pascalName(r.def.name), (counts.get(pascalName(r.def.name)) ?? 0) + 1);
+  for (const r of resources)
+    counts.set(pascalName(r.def.name), (counts.get(pascalName(r.def.name)) ?? 0) + 1);
   return new Map(
     resources.map((r) => {
       const p = pascalName(r.def.name);
@@ -522,7 +534,7 @@ function tsResourceClass(r: ExportedResource, cls: string, types: GuestTypes, re
     const head = `${f.kind === 'static' ? 'static ' : ''}${jsName(f.name)}(${params(f)}): ${types.returns(f)}`;
     members.push([...tsDocs(f.docs, '  '), ...tsBody(head, tsReturn(f, 'guest', world, res), '  ', '')]);
   }
-  members.forEach((m, i) => lines.push(...(i === 0 ? [] : ['']), ...m));
+  for (const [i, m] of members.entries()) lines.push(...(i === 0 ? [] : ['']), ...m);
   lines.push('}');
   return lines;
 }
@@ -570,17 +582,13 @@ export function tsPluginSource(world: WitWorld, own?: OwnWitLayout): string {
     for (const f of fns) if (f.key === key) body.push(...tsMethod(f.fn, world, '  ', res));
     body.push('};');
   }
-  const head = [
-    `// A stub of every export of world \`${world.id}\`; replace the bodies with your plugin.`,
-  ];
+  const head = [`// A stub of every export of world \`${world.id}\`; replace the bodies with your plugin.`];
   if (own !== undefined)
     head.push(
-      '// Its imports are modules named by interface id (`import { f } from \'ns:pkg/iface@1.0.0\'`); types come',
+      "// Its imports are modules named by interface id (`import { f } from 'ns:pkg/iface@1.0.0'`); types come",
       '// from `witkit wit types --guest`, run by the `build` script.',
     );
-  head.push(
-    `import type { Exports } from '${own?.guestTypes ?? `@witkit/wit-types/guest/${world.name}`}';`,
-  );
+  head.push(`import type { Exports } from '${own?.guestTypes ?? `@witkit/wit-types/guest/${world.name}`}';`);
   for (const [module, names] of [...types.imports].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const spec = [...names].map(([n, local]) => (n === local ? n : `${n} as ${local}`)).sort();
     head.push(`import type { ${spec.join(', ')} } from '${module}';`);
@@ -642,7 +650,10 @@ export function importsStub(
   const res: ResourceValue = (def) => {
     const cls = classNames.get(def);
     if (cls === undefined)
-      throw unsupported(`an import taking or returning resource \`${def.name}\`, which the host does not implement`, world);
+      throw unsupported(
+        `an import taking or returning resource \`${def.name}\`, which the host does not implement`,
+        world,
+      );
     const body = def.body;
     const ctor = body.kind === 'resource' ? body.functions.find((f) => f.kind === 'constructor') : undefined;
     return `new ${cls}(${(ctor?.params ?? []).map((p) => flat(tsValue(p.type, 'host', world, res))).join(', ')})`;
@@ -658,9 +669,13 @@ export function importsStub(
     if (item.kind !== 'interface' || isProvidedInterface(key)) continue;
     const iface = item.interface;
     const ifaceAlias = claim(`${pascalName(iface.name ?? key)}Imports`);
-    aliases.push(`/** What the host implements for \`${key}\`. */`, `type ${ifaceAlias} = Imports['${key}'];`);
+    aliases.push(
+      `/** What the host implements for \`${key}\`. */`,
+      `type ${ifaceAlias} = Imports['${key}'];`,
+    );
     entries.push(`  '${key}': {`);
-    for (const f of iface.functions.values()) if (f.kind === 'freestanding') entries.push(...fnLines(f, '    '));
+    for (const f of iface.functions.values())
+      if (f.kind === 'freestanding') entries.push(...fnLines(f, '    '));
     for (const def of iface.types.values()) {
       if (def.body.kind !== 'resource') continue;
       const p = pascalName(def.name);
@@ -699,10 +714,12 @@ export function importsStub(
       }
       classes.push(
         '',
-        ...(options.todo ? [`// TODO: implement resource \`${def.name}\` of \`${key}\`${oneLine(def.docs)}`] : tsDocs(def.docs, '')),
+        ...(options.todo
+          ? [`// TODO: implement resource \`${def.name}\` of \`${key}\`${oneLine(def.docs)}`]
+          : tsDocs(def.docs, '')),
         `${options.exportConst ? 'export ' : ''}class ${cls} {`,
       );
-      members.forEach((m, i) => classes.push(...(i === 0 ? [] : ['']), ...m));
+      for (const [i, m] of members.entries()) classes.push(...(i === 0 ? [] : ['']), ...m);
       classes.push('}');
       entries.push(cls === p ? `    ${p},` : `    ${p}: ${cls},`);
     }
@@ -799,13 +816,22 @@ function ownPluginTestSource(name: string, world: WitWorld, own: OwnWitLayout): 
   };
   for (const { key, fn, iface } of fns) {
     const label = iface === undefined ? jsExportName(key) : `${jsExportName(key)}.${jsName(fn.name)}`;
-    lines.push('', `  it('${label} returns the stub value', () => {`, ...call('    ', `plugin.exports.${label}`, fn, fn.params), '  });');
+    lines.push(
+      '',
+      `  it('${label} returns the stub value', () => {`,
+      ...call('    ', `plugin.exports.${label}`, fn, fn.params),
+      '  });',
+    );
   }
   for (const r of resources) {
     const cls = `plugin.exports.${jsExportName(r.key)}.${pascalName(r.def.name)}`;
     const local = jsName(r.def.name);
-    lines.push('', `  it('${jsExportName(r.key)}.${pascalName(r.def.name)} answers every method and static with the stub values', () => {`);
-    for (const f of r.statics) lines.push('    {', ...call('      ', `${cls}.${jsName(f.name)}`, f, f.params), '    }');
+    lines.push(
+      '',
+      `  it('${jsExportName(r.key)}.${pascalName(r.def.name)} answers every method and static with the stub values', () => {`,
+    );
+    for (const f of r.statics)
+      lines.push('    {', ...call('      ', `${cls}.${jsName(f.name)}`, f, f.params), '    }');
     if (r.ctor !== undefined) {
       const args = r.ctor.params.map((p) => tsValue(p.type, 'host', world, res));
       lines.push(...printCall('    ', `const ${local} = new ${cls}`, args, ';'));
@@ -1039,7 +1065,10 @@ class RustPaths extends RustBindingsLayout {
 function rustDocs(docs: string | undefined, indent = ''): string[] {
   return docs === undefined || docs.trim() === ''
     ? []
-    : docs.trim().split('\n').map((l) => `${indent}///${l.trim() === '' ? '' : ` ${l.trim()}`}`);
+    : docs
+        .trim()
+        .split('\n')
+        .map((l) => `${indent}///${l.trim() === '' ? '' : ` ${l.trim()}`}`);
 }
 
 /** `src/lib.rs` of a Rust plugin: the `Guest` trait of every exported interface, zero-value bodies. */
@@ -1100,9 +1129,14 @@ export function rustPluginSource(world: WitWorld): string {
       );
       const ret = f.result === undefined ? '' : ` -> ${paths.type(f.result)}`;
       const body = f.result === undefined ? [] : [`        ${paths.value(f.result)}`];
-      members.push([...rustDocs(f.docs, '    '), `    fn ${snake(f.name)}(${ps.join(', ')})${ret} {`, ...body, '    }']);
+      members.push([
+        ...rustDocs(f.docs, '    '),
+        `    fn ${snake(f.name)}(${ps.join(', ')})${ret} {`,
+        ...body,
+        '    }',
+      ]);
     }
-    members.forEach((m, i) => lines.push(...(i === 0 ? [] : ['']), ...m));
+    for (const [i, m] of members.entries()) lines.push(...(i === 0 ? [] : ['']), ...m);
     lines.push('}');
   }
   const worldFns = fns.filter((f) => f.iface === undefined);
@@ -1193,7 +1227,9 @@ function packageJson(
     private: true,
     description: `A ${lang === 'ts' ? 'TypeScript' : 'Rust'} plugin of world \`${world.name}\``,
     type: 'module',
-    ...(lang === 'ts' ? { witkit: wit === undefined ? { world: world.name } : { world: world.name, wit } } : {}),
+    ...(lang === 'ts'
+      ? { witkit: wit === undefined ? { world: world.name } : { world: world.name, wit } }
+      : {}),
     scripts,
     devDependencies: Object.fromEntries(Object.entries(devDependencies).sort(([a], [b]) => (a < b ? -1 : 1))),
   };
@@ -1236,7 +1272,11 @@ function testTsconfig(dir: string, root: string | undefined, lang: ScaffoldLang)
     lang === 'ts'
       ? { extends: '../tsconfig.json', compilerOptions: { types: ['node'] }, include: ['.'] }
       : root !== undefined
-        ? { extends: rel(test, join(root, 'tsconfig.base.json')), compilerOptions: { noEmit: true }, include: ['.'] }
+        ? {
+            extends: rel(test, join(root, 'tsconfig.base.json')),
+            compilerOptions: { noEmit: true },
+            include: ['.'],
+          }
         : {
             compilerOptions: { ...STANDALONE_COMPILER_OPTIONS, types: ['node'] },
             include: ['.'],
@@ -1408,7 +1448,10 @@ export async function runNewPlugin(
   } else {
     const workspace = await parentWorkspace(dir);
     files.set('Cargo.toml', cargoToml(name, world, workspace === undefined, wit));
-    files.set('.gitignore', `src/bindings.rs\ndist/\ntarget/\n${own === undefined ? '' : 'test/generated/\n'}`);
+    files.set(
+      '.gitignore',
+      `src/bindings.rs\ndist/\ntarget/\n${own === undefined ? '' : 'test/generated/\n'}`,
+    );
     files.set('src/lib.rs', rustPluginSource(world));
     if (workspace !== undefined) {
       notes.push(
