@@ -103,11 +103,40 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     .argument('<name>', 'the plugin name, kebab-case (e.g. `my-plugin`)')
     .requiredOption('--lang <lang>', 'the plugin language: `ts` or `rust`')
     .requiredOption('--world <world>', 'the world the plugin implements, e.g. `processor-plugin`')
+    .option(
+      '--wit <path>',
+      "a WIT folder or file of your own the world comes from (default: witkit's contracts)",
+    )
     .option('--dir <dir>', 'the folder to create (default: `plugins-js/<name>` or `plugins-rust/<name>`)')
-    .action(async (name: string, opts: { lang: string; world: string; dir?: string }) => {
+    .action(async (name: string, opts: { lang: string; world: string; wit?: string; dir?: string }) => {
       const { runNewPlugin, isScaffoldError } = await import('./commands/new-plugin.js');
       try {
-        await runNewPlugin(name, { lang: opts.lang as 'ts' | 'rust', world: opts.world, dir: opts.dir }, io);
+        await runNewPlugin(
+          name,
+          { lang: opts.lang as 'ts' | 'rust', world: opts.world, wit: opts.wit, dir: opts.dir },
+          io,
+        );
+      } catch (error) {
+        if (!isScaffoldError(error)) throw error;
+        io.err(`error[${error.code}]: ${error.message}`);
+        exitCode = 1;
+      }
+    });
+
+  create
+    .command('host')
+    .description(
+      'scaffold a Node host for a world of your own WIT: typed stubs of its imports, a main that loads components',
+    )
+    .argument('<name>', 'the host package name, kebab-case (e.g. `my-host`)')
+    .requiredOption('--wit <path>', 'your WIT folder (with deps/) or .wit file')
+    .requiredOption('--world <world>', 'the world the host loads plugins of')
+    .option('--dir <dir>', 'the folder to create (default: `<name>` in the current folder)')
+    .action(async (name: string, opts: { wit: string; world: string; dir?: string }) => {
+      const { runNewHost } = await import('./commands/new-host.js');
+      const { isScaffoldError } = await import('./commands/new-plugin.js');
+      try {
+        await runNewHost(name, { wit: opts.wit, world: opts.world, dir: opts.dir }, io);
       } catch (error) {
         if (!isScaffoldError(error)) throw error;
         io.err(`error[${error.code}]: ${error.message}`);

@@ -128,19 +128,46 @@ describe('stubs derived from the WIT', () => {
     }
   });
 
-  it('refuses a world that exports resources, naming what it cannot stub', async () => {
+  it('stubs exported resources with --wit: a TS class and a Rust struct implementing `Guest<R>`', async () => {
     const wit = await witFolder(
       'res',
-      'package test:res;\ninterface counters { resource counter { constructor(); get: func() -> u32; } }\nworld res { export counters; }\n',
+      'package test:res;\ninterface counters { resource counter { constructor(start: u32); get: func() -> u32; zero: static func() -> counter; } make: func() -> counter; }\nworld res { export counters; }\n',
+    );
+    const ts = join(tmp, 'res-ts');
+    await runNewPlugin('res-ts', { lang: 'ts', world: 'res', dir: ts, wit, cwd: tmp }, silent);
+    const src = await readFile(join(ts, 'src/index.ts'), 'utf8');
+    expect(src).toContain("import type { Exports } from './generated/guest/res/index.js';");
+    expect(src).toContain('class Counter {\n  constructor(_start: number) {}');
+    expect(src).toContain('  static zero(): Counter {\n    return new Counter(0);\n  }');
+    expect(src).toContain("export const counters: Exports['counters'] = {\n  Counter,");
+    const pkg = JSON.parse(await readFile(join(ts, 'package.json'), 'utf8'));
+    expect(pkg.witkit).toEqual({ world: 'res', wit: '../wit-res' });
+    const test = await readFile(join(ts, 'test/res-ts.test.ts'), 'utf8');
+    expect(test).toContain("import { type Exports, res } from '../src/generated/res.js';");
+    expect(test).toContain('const counter = new plugin.exports.counters.Counter(0);');
+
+    const rs = join(tmp, 'res-rs');
+    await runNewPlugin('res-rs', { lang: 'rust', world: 'res', dir: rs, wit, cwd: tmp }, silent);
+    const lib = await readFile(join(rs, 'src/lib.rs'), 'utf8');
+    expect(lib).toContain('impl counters::GuestCounter for CounterImpl {\n    fn new(_start: u32) -> Self {');
+    expect(lib).toContain('    type Counter = CounterImpl;');
+    expect(lib).toContain('        counters::Counter::new(CounterImpl)');
+    expect(await readFile(join(rs, 'Cargo.toml'), 'utf8')).toContain('wit = "../wit-res"');
+  });
+
+  it('refuses an export taking a resource of an imported interface, naming it', async () => {
+    const wit = await witFolder(
+      'imp-res',
+      'package test:imp;\ninterface store { resource handle { constructor(); } }\ninterface api { use store.{handle}; take: func(h: handle) -> u32; }\nworld imp { import store; export api; }\n',
     );
     const err = await runNewPlugin(
-      'res',
-      { lang: 'ts', world: 'res', dir: join(tmp, 'res'), witDir: wit },
+      'imp',
+      { lang: 'ts', world: 'imp', dir: join(tmp, 'imp'), wit, cwd: tmp },
       silent,
     ).catch((e: unknown) => e);
     expect(isScaffoldError(err)).toBe(true);
     expect(err).toMatchObject({ code: 'WITKIT_SCAFFOLD_UNSUPPORTED' });
-    expect((err as Error).message).toMatch(/resource functions \(`\[constructor\]counter`\)/);
+    expect((err as Error).message).toMatch(/resource `handle` of an interface it imports/);
   });
 });
 
