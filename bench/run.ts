@@ -4,6 +4,7 @@ import { type BenchResult, report } from './lib/measure.ts';
 import { callPathSuite } from './suites/call-path.ts';
 import { deploySuite } from './suites/deploy.ts';
 import { enginesSuite } from './suites/engines.ts';
+import { hostImportsSuite } from './suites/host-imports.ts';
 import { loadSuite } from './suites/load.ts';
 import { workerSpinSuite } from './suites/worker-spin.ts';
 
@@ -12,6 +13,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   load: loadSuite,
   engines: enginesSuite,
   'worker-spin': workerSpinSuite,
+  'host-imports': hostImportsSuite,
   deploy: deploySuite,
 };
 const wanted = process.argv.slice(2);

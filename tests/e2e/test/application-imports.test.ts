@@ -288,7 +288,9 @@ describe('a handle the application forgets', () => {
     });
     try {
       const plugin = await host.load({ path: component, isolation: 'worker', imports: h.imports });
-      const notes = plugin.exports.notes as { Notebook: new (owner: string) => Promise<{ count(): Promise<number> }> };
+      const notes = plugin.exports.notes as {
+        Notebook: new (owner: string) => Promise<{ count(): Promise<number> }>;
+      };
       await (async () => {
         const forgotten = await new notes.Notebook('forgotten');
         expect(await forgotten.count()).toBe(0);
