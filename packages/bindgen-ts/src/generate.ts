@@ -36,7 +36,8 @@ export function isProvidedInterface(id: string): boolean {
  */
 type View = 'sync' | 'async' | 'import' | 'type';
 
-const TYPED_ARRAYS: Readonly<Record<string, string>> = {
+/** The typed array jco maps a `list` of each numeric element type to. */
+export const TYPED_ARRAYS: Readonly<Partial<Record<string, string>>> = {
   u8: 'Uint8Array',
   s8: 'Int8Array',
   u16: 'Uint16Array',

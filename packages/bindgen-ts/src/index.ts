@@ -6,6 +6,7 @@ export {
   generateHostBindingsFromPath,
   type HostBindingsPathOptions,
   isProvidedInterface,
+  TYPED_ARRAYS as jsTypedArrays,
   worldBindingName,
 } from './generate.js';
 export { camelName as jsCamelName, pascalName as jsPascalName } from './names.js';

@@ -16,7 +16,7 @@ import {
   rustTypeName,
   rustSnakeName as snake,
 } from '@witkit/bindgen-rust';
-import { isProvidedInterface, worldBindingName } from '@witkit/bindgen-ts';
+import { isProvidedInterface, jsTypedArrays, worldBindingName } from '@witkit/bindgen-ts';
 import { jsExportName } from '@witkit/build';
 import {
   resolveWitPath,
@@ -212,19 +212,6 @@ export async function loadScaffoldWorld(world: string, witDir = contractsWitDir)
 
 // ---- TypeScript values ---------------------------------------------------------------------
 
-const TYPED_ARRAYS: Partial<Record<WitType['kind'], string>> = {
-  u8: 'Uint8Array',
-  s8: 'Int8Array',
-  u16: 'Uint16Array',
-  s16: 'Int16Array',
-  u32: 'Uint32Array',
-  s32: 'Int32Array',
-  u64: 'BigUint64Array',
-  s64: 'BigInt64Array',
-  f32: 'Float32Array',
-  f64: 'Float64Array',
-};
-
 function unaliasType(t: WitType): WitType {
   let cur = t;
   while (cur.kind === 'ref' && cur.def.body.kind === 'alias') cur = cur.def.body.type;
@@ -310,7 +297,7 @@ export function tsValue(t: WitType, side: 'guest' | 'host', world: WitWorld, res
       return "''";
     case 'list': {
       if (u.length !== undefined) throw unsupported('a fixed-length list', world);
-      const typed = TYPED_ARRAYS[unaliasType(u.element).kind];
+      const typed = jsTypedArrays[unaliasType(u.element).kind];
       return typed === undefined ? '[]' : `new ${typed}()`;
     }
     case 'option':
@@ -467,7 +454,7 @@ class GuestTypes {
         return 'string';
       case 'list': {
         if (u.length !== undefined) throw unsupported('a fixed-length list', this.world);
-        const typed = TYPED_ARRAYS[unaliasType(u.element).kind];
+        const typed = jsTypedArrays[unaliasType(u.element).kind];
         if (typed !== undefined) return typed;
         const inner = this.type(u.element);
         return /^[\w.]+$/.test(inner) ? `${inner}[]` : `Array<${inner}>`;
