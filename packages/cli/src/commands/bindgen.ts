@@ -6,11 +6,12 @@
  */
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, delimiter, dirname, join, resolve } from 'node:path';
+import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { BindgenError, generateRustBindingsFromPath } from '@witkit/bindgen-rust';
 import type { CommandIo } from './wit-resolve.js';
+import { writeAtomic } from './write-atomic.js';
 
 /** The generators {@link runBindgenRust} can use. */
 export type RustBindgenTool = 'witkit' | 'wit-bindgen';
@@ -34,19 +35,6 @@ export interface BindgenRustResult {
   readonly out: string;
   readonly tool: RustBindgenTool;
   readonly bytes: number;
-}
-
-/** Writes `content` to `file` through a temporary sibling and a rename: readers never see half a file. */
-async function writeAtomic(file: string, content: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    await writeFile(tmp, content);
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
 }
 
 /** The full path of `command` in one of `PATH`'s folders, if it is there and executable. */

@@ -5,11 +5,12 @@
  *
  * @module
  */
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
 import { BindgenTsError, generateHostBindingsForWorlds } from '@witkit/bindgen-ts';
 import { resolveWitPath } from '@witkit/wit';
 import type { CommandIo } from './wit-resolve.js';
+import { writeAtomic } from './write-atomic.js';
 
 /** Options of {@link runWitTypes}. */
 export interface WitTypesOptions {
@@ -27,19 +28,6 @@ export interface WitTypesResult {
   readonly files: readonly string[];
   /** The worlds generated. */
   readonly worlds: readonly string[];
-}
-
-/** Writes `content` to `file` through a temporary sibling and a rename: readers never see half a file. */
-async function writeAtomic(file: string, content: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    await writeFile(tmp, content);
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
 }
 
 /**
