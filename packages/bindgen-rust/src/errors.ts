@@ -1,20 +1,20 @@
 /**
  * Stable error codes of the Rust binding generator.
  *
- * - `BINDGEN_UNSUPPORTED`: the world uses something the generator does not handle yet (exported
+ * - `WITKIT_BINDGEN_UNSUPPORTED`: the world uses something the generator does not handle yet (exported
  *   resources, `future`/`stream`, fixed-length lists, `borrow` nested inside another type).
- * - `BINDGEN_INVALID_OPTIONS`: an option has the wrong type or value.
- * - `BINDGEN_NO_ABI`: a type of the world cannot cross the canonical ABI (the `cause` is the
+ * - `WITKIT_BINDGEN_INVALID_OPTIONS`: an option has the wrong type or value.
+ * - `WITKIT_BINDGEN_NO_ABI`: a type of the world cannot cross the canonical ABI (the `cause` is the
  *   `AbiError` from `@witkit/wit`).
- * - `BINDGEN_TOOL_MISSING`: an external generator that was asked for (`wit-bindgen`) is not on `PATH`.
- * - `BINDGEN_TOOL_FAILED`: the external generator ran and failed; its output is in the message.
+ * - `WITKIT_BINDGEN_TOOL_MISSING`: an external generator that was asked for (`wit-bindgen`) is not on `PATH`.
+ * - `WITKIT_BINDGEN_TOOL_FAILED`: the external generator ran and failed; its output is in the message.
  */
 export type BindgenErrorCode =
-  | 'BINDGEN_UNSUPPORTED'
-  | 'BINDGEN_INVALID_OPTIONS'
-  | 'BINDGEN_NO_ABI'
-  | 'BINDGEN_TOOL_MISSING'
-  | 'BINDGEN_TOOL_FAILED';
+  | 'WITKIT_BINDGEN_UNSUPPORTED'
+  | 'WITKIT_BINDGEN_INVALID_OPTIONS'
+  | 'WITKIT_BINDGEN_NO_ABI'
+  | 'WITKIT_BINDGEN_TOOL_MISSING'
+  | 'WITKIT_BINDGEN_TOOL_FAILED';
 
 const BRAND = Symbol.for('witkit.BindgenError');
 
@@ -39,7 +39,7 @@ export class BindgenError extends Error {
  *
  * @example
  * ```ts
- * if (isBindgenError(err) && err.code === 'BINDGEN_UNSUPPORTED') console.error(err.message);
+ * if (isBindgenError(err) && err.code === 'WITKIT_BINDGEN_UNSUPPORTED') console.error(err.message);
  * ```
  */
 export function isBindgenError(value: unknown): value is BindgenError {

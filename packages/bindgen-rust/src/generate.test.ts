@@ -106,7 +106,7 @@ describe('every world of the @witkit/wit conformance corpus', () => {
           rust = generateRustBindings({ resolve: witResolve, world });
         } catch (e) {
           expect(isBindgenError(e), `${name} ${world}: ${String(e)}`).toBe(true);
-          expect((e as { code: string }).code).toMatch(/^BINDGEN_(UNSUPPORTED|NO_ABI)$/);
+          expect((e as { code: string }).code).toMatch(/^WITKIT_BINDGEN_(UNSUPPORTED|NO_ABI)$/);
           refused.push(`${name} ${world}`);
           continue;
         }
@@ -223,9 +223,9 @@ world w { export i; }`;
       err = e;
     }
     expect(isBindgenError(err)).toBe(true);
-    expect(err).toMatchObject({ code: 'BINDGEN_NO_ABI' });
+    expect(err).toMatchObject({ code: 'WITKIT_BINDGEN_NO_ABI' });
     expect((err as Error).message).toMatch(/flags `wide` .*cannot have more than 32 flags \(has 33\)/);
-    expect((err as Error).cause).toMatchObject({ code: 'WIT_ABI_UNREPRESENTABLE' });
+    expect((err as Error).cause).toMatchObject({ code: 'WITKIT_WIT_ABI_UNREPRESENTABLE' });
   });
 
   it('rejects a bad module path and an unknown world', () => {

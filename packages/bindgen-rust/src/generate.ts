@@ -64,7 +64,7 @@ type Dir = RustBindingsDirection;
 const INDENT = '    ';
 
 function unsupported(message: string): BindgenError {
-  return new BindgenError('BINDGEN_UNSUPPORTED', message);
+  return new BindgenError('WITKIT_BINDGEN_UNSUPPORTED', message);
 }
 
 function ownerName(def: WitTypeDef): string {
@@ -200,7 +200,7 @@ class Generator extends RustBindingsLayout {
     if (importedKey !== undefined) return this.interfaceSegments(iface, importedKey, 'import');
     if (exportedKey !== undefined) return this.interfaceSegments(iface, exportedKey, 'export');
     throw new BindgenError(
-      'BINDGEN_UNSUPPORTED',
+      'WITKIT_BINDGEN_UNSUPPORTED',
       `interface \`${iface.id ?? iface.name}\` is used by world \`${this.world.id}\` but neither imported nor exported`,
     );
   }
@@ -345,7 +345,7 @@ class Generator extends RustBindingsLayout {
         return { size: l.size, align: l.align, flat: flattenType(self).length };
       } catch (cause) {
         if (isAbiError(cause))
-          throw new BindgenError('BINDGEN_NO_ABI', `${where}: ${cause.message}`, { cause });
+          throw new BindgenError('WITKIT_BINDGEN_NO_ABI', `${where}: ${cause.message}`, { cause });
         throw cause;
       }
     };
@@ -366,7 +366,7 @@ class Generator extends RustBindingsLayout {
     const repeated = names.find((n, i) => names.findIndex((m) => m.name === n.name) !== i);
     if (repeated !== undefined)
       throw new BindgenError(
-        'BINDGEN_NO_ABI',
+        'WITKIT_BINDGEN_NO_ABI',
         `${where}: \`${repeated.name}\` appears twice, which components cannot carry; rename one`,
       );
     out.push('');
@@ -841,7 +841,7 @@ class Generator extends RustBindingsLayout {
       return coreSignature(f, dir);
     } catch (cause) {
       if (isAbiError(cause))
-        throw new BindgenError('BINDGEN_NO_ABI', `${where}: ${cause.message}`, { cause });
+        throw new BindgenError('WITKIT_BINDGEN_NO_ABI', `${where}: ${cause.message}`, { cause });
       throw cause;
     }
   }
@@ -1338,9 +1338,9 @@ class Generator extends RustBindingsLayout {
  * `cabi_realloc` and the `cabi_post_*` functions that free what exports returned. WIT doc
  * comments become Rust doc comments. It needs no crates and compiles with Rust 1.63+.
  *
- * @throws {@link BindgenError} `BINDGEN_UNSUPPORTED` for exported resources, async types,
- * fixed-length lists and nested borrows; `BINDGEN_NO_ABI` for types no component can carry;
- * `BINDGEN_INVALID_OPTIONS` for bad options. A world that does not exist throws `WitError`.
+ * @throws {@link BindgenError} `WITKIT_BINDGEN_UNSUPPORTED` for exported resources, async types,
+ * fixed-length lists and nested borrows; `WITKIT_BINDGEN_NO_ABI` for types no component can carry;
+ * `WITKIT_BINDGEN_INVALID_OPTIONS` for bad options. A world that does not exist throws `WitError`.
  *
  * @example
  * ```ts
@@ -1353,16 +1353,19 @@ class Generator extends RustBindingsLayout {
  */
 export function generateRustBindings(options: RustBindingsOptions): string {
   if (typeof options !== 'object' || options === null)
-    throw new BindgenError('BINDGEN_INVALID_OPTIONS', `expected an options object, got ${String(options)}`);
+    throw new BindgenError(
+      'WITKIT_BINDGEN_INVALID_OPTIONS',
+      `expected an options object, got ${String(options)}`,
+    );
   if (typeof options.world !== 'string')
     throw new BindgenError(
-      'BINDGEN_INVALID_OPTIONS',
+      'WITKIT_BINDGEN_INVALID_OPTIONS',
       `expected \`world\` to be a world name or id, got ${typeof options.world}`,
     );
   const modulePath = options.modulePath ?? 'crate::bindings';
   if (!/^(crate|self|super|[A-Za-z_][A-Za-z0-9_]*)(::[A-Za-z_][A-Za-z0-9_]*)*$/.test(modulePath))
     throw new BindgenError(
-      'BINDGEN_INVALID_OPTIONS',
+      'WITKIT_BINDGEN_INVALID_OPTIONS',
       `expected \`modulePath\` to be a Rust path like \`crate::bindings\`, got \`${modulePath}\``,
     );
   const world = selectWorld(options.resolve, options.world);

@@ -1,15 +1,15 @@
 /**
  * Stable error codes of the TypeScript binding generator.
  *
- * - `BINDGEN_TS_UNKNOWN_WORLD`: the world asked for is not in the root package; the message lists
+ * - `WITKIT_BINDGEN_TS_UNKNOWN_WORLD`: the world asked for is not in the root package; the message lists
  *   the worlds that are.
- * - `BINDGEN_TS_INVALID_OPTIONS`: an argument has the wrong type or value.
- * - `BINDGEN_TS_GUEST_FAILED`: jco's guest type generator failed on the WIT; its message is attached.
+ * - `WITKIT_BINDGEN_TS_INVALID_OPTIONS`: an argument has the wrong type or value.
+ * - `WITKIT_BINDGEN_TS_GUEST_FAILED`: jco's guest type generator failed on the WIT; its message is attached.
  */
 export type BindgenTsErrorCode =
-  | 'BINDGEN_TS_UNKNOWN_WORLD'
-  | 'BINDGEN_TS_INVALID_OPTIONS'
-  | 'BINDGEN_TS_GUEST_FAILED';
+  | 'WITKIT_BINDGEN_TS_UNKNOWN_WORLD'
+  | 'WITKIT_BINDGEN_TS_INVALID_OPTIONS'
+  | 'WITKIT_BINDGEN_TS_GUEST_FAILED';
 
 const BRAND = Symbol.for('witkit.BindgenTsError');
 
@@ -34,7 +34,7 @@ export class BindgenTsError extends Error {
  *
  * @example
  * ```ts
- * if (isBindgenTsError(err) && err.code === 'BINDGEN_TS_UNKNOWN_WORLD') console.error(err.message);
+ * if (isBindgenTsError(err) && err.code === 'WITKIT_BINDGEN_TS_UNKNOWN_WORLD') console.error(err.message);
  * ```
  */
 export function isBindgenTsError(value: unknown): value is BindgenTsError {

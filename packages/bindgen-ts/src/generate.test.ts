@@ -117,7 +117,7 @@ world w { export i; }`);
       error = e;
     }
     expect(isBindgenTsError(error)).toBe(true);
-    expect((error as { code: string }).code).toBe('BINDGEN_TS_UNKNOWN_WORLD');
+    expect((error as { code: string }).code).toBe('WITKIT_BINDGEN_TS_UNKNOWN_WORLD');
     expect((error as Error).message).toBe(
       'world `three` is not in package `a:b`; its worlds are `one`, `two`',
     );

@@ -562,7 +562,7 @@ function headerFor(resolve: WitResolve): string {
 function findRootWorld(resolve: WitResolve, world: string): WitWorld {
   if (typeof world !== 'string' || world === '') {
     throw new BindgenTsError(
-      'BINDGEN_TS_INVALID_OPTIONS',
+      'WITKIT_BINDGEN_TS_INVALID_OPTIONS',
       `expected \`world\` to be a world name, got ${JSON.stringify(world)}`,
     );
   }
@@ -571,7 +571,7 @@ function findRootWorld(resolve: WitResolve, world: string): WitWorld {
   if (found) return found;
   const known = [...resolve.root.worlds.keys()].map((w) => `\`${w}\``);
   throw new BindgenTsError(
-    'BINDGEN_TS_UNKNOWN_WORLD',
+    'WITKIT_BINDGEN_TS_UNKNOWN_WORLD',
     `world \`${world}\` is not in package \`${resolve.root.id}\`; ${known.length ? `its worlds are ${known.join(', ')}` : 'it has no worlds'}`,
   );
 }
@@ -581,7 +581,7 @@ function findRootWorld(resolve: WitResolve, world: string): WitWorld {
  * plain data) and `<world>.d.ts` (its `Exports`, `AsyncExports` and `Imports` types and the
  * typed binding), by file name.
  *
- * @throws {BindgenTsError} `BINDGEN_TS_UNKNOWN_WORLD` when the root package has no such world
+ * @throws {BindgenTsError} `WITKIT_BINDGEN_TS_UNKNOWN_WORLD` when the root package has no such world
  *
  * @example
  * ```ts
@@ -603,7 +603,7 @@ export function generateHostBindings(resolve: WitResolve, world: string): Map<st
  * Host bindings for several worlds of the root package (default: all of them), plus an
  * `index.js` / `index.d.ts` re-exporting each world's binding (and its types as a namespace).
  *
- * @throws {BindgenTsError} `BINDGEN_TS_UNKNOWN_WORLD` for a name the root package lacks
+ * @throws {BindgenTsError} `WITKIT_BINDGEN_TS_UNKNOWN_WORLD` for a name the root package lacks
  */
 export function generateHostBindingsForWorlds(
   resolve: WitResolve,

@@ -238,7 +238,7 @@ describe('layout of every kind of type', () => {
     expect((err as Error).message).toMatch(
       /flags `wide` in `a:b\/i` cannot have more than 32 flags \(has 33\)/,
     );
-    expect((err as { code: string }).code).toBe('WIT_ABI_UNREPRESENTABLE');
+    expect((err as { code: string }).code).toBe('WITKIT_WIT_ABI_UNREPRESENTABLE');
   });
 
   it('spills params past 16 flat values to memory, and results past one', () => {

@@ -20,10 +20,10 @@ export const MAX_FLAGS = 32;
 /**
  * Stable error codes of the ABI layer.
  *
- * - `WIT_ABI_UNREPRESENTABLE`: valid WIT that a component cannot carry (more than 32 flags, an
+ * - `WITKIT_WIT_ABI_UNREPRESENTABLE`: valid WIT that a component cannot carry (more than 32 flags, an
  *   empty record, flags or tuple, a zero-length list).
  */
-export type AbiErrorCode = 'WIT_ABI_UNREPRESENTABLE';
+export type AbiErrorCode = 'WITKIT_WIT_ABI_UNREPRESENTABLE';
 
 const ABI_BRAND = Symbol.for('witkit.AbiError');
 
@@ -106,12 +106,12 @@ function flagsSize(def: WitTypeDef, count: number): 1 | 2 | 4 {
 function checkFlags(def: WitTypeDef, count: number): void {
   if (count > MAX_FLAGS) {
     throw new AbiError(
-      'WIT_ABI_UNREPRESENTABLE',
+      'WITKIT_WIT_ABI_UNREPRESENTABLE',
       `${describeDef(def)} cannot have more than ${MAX_FLAGS} flags (has ${count}); split it into several flags types`,
     );
   }
   if (count === 0) {
-    throw new AbiError('WIT_ABI_UNREPRESENTABLE', `${describeDef(def)} must have at least one flag`);
+    throw new AbiError('WITKIT_WIT_ABI_UNREPRESENTABLE', `${describeDef(def)} must have at least one flag`);
   }
 }
 
@@ -162,7 +162,7 @@ export function variantCases(t: WitType): (WitType | undefined)[] | undefined {
 export function recordFields(t: WitType): readonly WitType[] | undefined {
   if (t.kind === 'tuple') {
     if (t.types.length === 0)
-      throw new AbiError('WIT_ABI_UNREPRESENTABLE', 'tuple type must have at least one type');
+      throw new AbiError('WITKIT_WIT_ABI_UNREPRESENTABLE', 'tuple type must have at least one type');
     return t.types;
   }
   if (t.kind !== 'ref') return undefined;
@@ -170,7 +170,10 @@ export function recordFields(t: WitType): readonly WitType[] | undefined {
   if (b.kind === 'alias') return recordFields(b.type);
   if (b.kind === 'record') {
     if (b.fields.length === 0)
-      throw new AbiError('WIT_ABI_UNREPRESENTABLE', `${describeDef(t.def)} must have at least one field`);
+      throw new AbiError(
+        'WITKIT_WIT_ABI_UNREPRESENTABLE',
+        `${describeDef(t.def)} must have at least one field`,
+      );
     return b.fields.map((f) => f.type);
   }
   return undefined;
@@ -179,7 +182,7 @@ export function recordFields(t: WitType): readonly WitType[] | undefined {
 /**
  * Size and alignment of `t` in linear memory.
  *
- * @throws {@link AbiError} `WIT_ABI_UNREPRESENTABLE` for types components cannot carry.
+ * @throws {@link AbiError} `WITKIT_WIT_ABI_UNREPRESENTABLE` for types components cannot carry.
  *
  * @example
  * ```ts
@@ -214,7 +217,10 @@ export function layoutOf(t: WitType): AbiLayout {
     case 'list': {
       if (t.length === undefined) return { size: 8, align: 4 };
       if (t.length === 0)
-        throw new AbiError('WIT_ABI_UNREPRESENTABLE', 'fixed-length lists must have more than zero elements');
+        throw new AbiError(
+          'WITKIT_WIT_ABI_UNREPRESENTABLE',
+          'fixed-length lists must have more than zero elements',
+        );
       const e = layoutOf(t.element);
       return { size: e.size * t.length, align: e.align };
     }
@@ -265,7 +271,7 @@ function flattenVariant(cases: readonly (WitType | undefined)[]): CoreType[] {
 /**
  * The core values `t` flattens to when passed directly as a parameter or result.
  *
- * @throws {@link AbiError} `WIT_ABI_UNREPRESENTABLE` for types components cannot carry.
+ * @throws {@link AbiError} `WITKIT_WIT_ABI_UNREPRESENTABLE` for types components cannot carry.
  *
  * @example
  * ```ts

@@ -1,11 +1,11 @@
 /**
  * Stable error codes of the WIT front end.
  *
- * - `WIT_PARSE`: the text is not valid WIT syntax (lexing, parsing, identifier or version format).
- * - `WIT_RESOLVE`: the text parses, but names, packages or types do not resolve.
- * - `WIT_IO`: a file or directory could not be read.
+ * - `WITKIT_WIT_PARSE`: the text is not valid WIT syntax (lexing, parsing, identifier or version format).
+ * - `WITKIT_WIT_RESOLVE`: the text parses, but names, packages or types do not resolve.
+ * - `WITKIT_WIT_IO`: a file or directory could not be read.
  */
-export type WitErrorCode = 'WIT_PARSE' | 'WIT_RESOLVE' | 'WIT_IO';
+export type WitErrorCode = 'WITKIT_WIT_PARSE' | 'WITKIT_WIT_RESOLVE' | 'WITKIT_WIT_IO';
 
 /** A position in a WIT source file; `line` and `column` are 1-based, `offset` is 0-based. */
 export interface WitLocation {
@@ -77,7 +77,7 @@ export class WitError extends Error {
  *
  * @example
  * ```ts
- * if (isWitError(err) && err.code === 'WIT_PARSE') showSyntaxError(err.line, err.column);
+ * if (isWitError(err) && err.code === 'WITKIT_WIT_PARSE') showSyntaxError(err.line, err.column);
  * ```
  */
 export function isWitError(value: unknown): value is WitError {

@@ -118,9 +118,9 @@ export class Lexer {
     return { file: this.file, line: lo + 1, column: offset - starts[lo]! + 1, offset };
   }
 
-  /** Builds a `WIT_PARSE` error at `offset`. */
+  /** Builds a `WITKIT_WIT_PARSE` error at `offset`. */
   error(offset: number, message: string): WitError {
-    return new WitError('WIT_PARSE', message, { location: this.locate(offset), source: this.source });
+    return new WitError('WITKIT_WIT_PARSE', message, { location: this.locate(offset), source: this.source });
   }
 
   peek(): Token {

@@ -12,7 +12,7 @@ import { type ResolveOptions, resolvePackages } from './resolver.js';
  * `deps/<name>/*.wit` each form a dependency package.
  *
  * @param files - WIT text, or `{ 'main.wit': '...', 'deps/http/types.wit': '...' }`.
- * @throws {@link WitError} (`WIT_PARSE`, `WIT_RESOLVE`) for invalid WIT.
+ * @throws {@link WitError} (`WITKIT_WIT_PARSE`, `WITKIT_WIT_RESOLVE`) for invalid WIT.
  *
  * @example
  * ```ts
@@ -62,7 +62,7 @@ export function resolveWitSource(
  * file. Only the root's `deps/` is read; `deps/` folders inside dependencies are ignored.
  *
  * @param path - A `.wit` file or a directory.
- * @throws {@link WitError} with code `WIT_IO` when files cannot be read, `WIT_PARSE`/`WIT_RESOLVE` for invalid WIT.
+ * @throws {@link WitError} with code `WITKIT_WIT_IO` when files cannot be read, `WITKIT_WIT_PARSE`/`WITKIT_WIT_RESOLVE` for invalid WIT.
  *
  * @example
  * ```ts
@@ -78,7 +78,7 @@ export async function resolveWitPath(path: string, options: ResolveOptions = {})
   if (info.isFile()) return resolvePackages({ root: [await readWit(path)], deps: [] }, options);
   const root = await readDirWit(path);
   if (root.length === 0) {
-    throw new WitError('WIT_IO', `no \`.wit\` files found in directory \`${path}\``);
+    throw new WitError('WITKIT_WIT_IO', `no \`.wit\` files found in directory \`${path}\``);
   }
   const deps: AstFile[][] = [];
   const depsDir = join(path, 'deps');
@@ -91,7 +91,7 @@ export async function resolveWitPath(path: string, options: ResolveOptions = {})
       if (isDir) {
         const files = await readDirWit(full);
         if (files.length === 0) {
-          throw new WitError('WIT_IO', `dependency directory \`${full}\` contains no \`.wit\` files`);
+          throw new WitError('WITKIT_WIT_IO', `dependency directory \`${full}\` contains no \`.wit\` files`);
         }
         deps.push(files);
       } else if (entry.name.endsWith('.wit')) {
@@ -108,7 +108,7 @@ export async function resolveWitPath(path: string, options: ResolveOptions = {})
  * Picks a world of the root package by name, or any world by id (`ns:pkg/world@version`).
  * Without a name, the root package must have exactly one world.
  *
- * @throws {@link WitError} with code `WIT_RESOLVE` when the world does not exist or the choice is ambiguous.
+ * @throws {@link WitError} with code `WITKIT_WIT_RESOLVE` when the world does not exist or the choice is ambiguous.
  *
  * @example
  * ```ts
@@ -122,7 +122,7 @@ export function selectWorld(resolve: WitResolve, name?: string): WitWorld {
     if (worlds.length === 1) return worlds[0]!;
     const names = worlds.map((w) => `\`${w.name}\``).join(', ');
     throw new WitError(
-      'WIT_RESOLVE',
+      'WITKIT_WIT_RESOLVE',
       worlds.length === 0
         ? `package \`${root.id}\` has no worlds`
         : `package \`${root.id}\` has several worlds (${names}); pass the name of one`,
@@ -131,13 +131,13 @@ export function selectWorld(resolve: WitResolve, name?: string): WitWorld {
   const local = root.worlds.get(name);
   if (local !== undefined) return local;
   for (const pkg of resolve.packages) for (const w of pkg.worlds.values()) if (w.id === name) return w;
-  throw new WitError('WIT_RESOLVE', `world \`${name}\` not found in package \`${root.id}\``);
+  throw new WitError('WITKIT_WIT_RESOLVE', `world \`${name}\` not found in package \`${root.id}\``);
 }
 
 /** wasm-tools also reads WIT packages encoded as wasm from `deps/`; say so instead of ignoring them. */
 function binaryPackage(path: string): WitError {
   return new WitError(
-    'WIT_IO',
+    'WITKIT_WIT_IO',
     `\`${path}\` is a WIT package encoded as wasm, which cannot be read yet; put its text form in \`deps/\` instead (\`wasm-tools component wit ${path}\`)`,
   );
 }
@@ -163,8 +163,12 @@ async function io<T>(path: string, op: () => Promise<T>): Promise<T> {
     return await op();
   } catch (cause) {
     const code = (cause as { code?: unknown }).code;
-    throw new WitError('WIT_IO', `cannot read \`${path}\`${typeof code === 'string' ? ` (${code})` : ''}`, {
-      cause,
-    });
+    throw new WitError(
+      'WITKIT_WIT_IO',
+      `cannot read \`${path}\`${typeof code === 'string' ? ` (${code})` : ''}`,
+      {
+        cause,
+      },
+    );
   }
 }

@@ -87,7 +87,7 @@ describe('parseWit', () => {
 
   it('says what it expected and what it found, at the offending token', () => {
     const err = parseError('package a:b;\ninterface x {\n  record r { a: u8 func }\n}');
-    expect(err.code).toBe('WIT_PARSE');
+    expect(err.code).toBe('WITKIT_WIT_PARSE');
     expect(err.message).toBe("expected '}' but found keyword `func`");
     expect([err.file, err.line, err.column]).toEqual(['test.wit', 3, 20]);
   });
@@ -139,11 +139,11 @@ describe('WitError', () => {
     const foreign = Object.assign(new Error('x'), { [Symbol.for('witkit.WitError')]: true });
     expect(isWitError(foreign)).toBe(true);
     expect(isWitError(new Error('x'))).toBe(false);
-    expect(isWitError(new WitError('WIT_RESOLVE', 'x'))).toBe(true);
+    expect(isWitError(new WitError('WITKIT_WIT_RESOLVE', 'x'))).toBe(true);
   });
 
   it('keeps the cause it wraps', () => {
     const cause = new Error('disk on fire');
-    expect(new WitError('WIT_IO', 'cannot read `x`', { cause }).cause).toBe(cause);
+    expect(new WitError('WITKIT_WIT_IO', 'cannot read `x`', { cause }).cause).toBe(cause);
   });
 });

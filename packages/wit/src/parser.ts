@@ -44,7 +44,7 @@ const PRIMITIVES = new Set<string>([
  *
  * @param text - WIT source text.
  * @param fileName - Name used in error locations, usually the file's path.
- * @throws {@link WitError} with code `WIT_PARSE` for invalid syntax, identifiers or versions.
+ * @throws {@link WitError} with code `WITKIT_WIT_PARSE` for invalid syntax, identifiers or versions.
  *
  * @example
  * ```ts

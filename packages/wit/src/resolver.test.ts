@@ -157,7 +157,7 @@ describe('types', () => {
   it('reports a cycle between types at the reference that closes it', () => {
     const err = resolveError('package a:b;\ninterface x {\n  type a = b;\n  type b = a;\n}');
     expect([err.code, err.message, err.line, err.column]).toEqual([
-      'WIT_RESOLVE',
+      'WITKIT_WIT_RESOLVE',
       'type `a` depends on itself',
       4,
       12,
@@ -265,14 +265,14 @@ describe('resolveWitPath on disk', () => {
     await writeFile(join(dir, 'deps', 'c.wasm'), new Uint8Array([0, 0x61, 0x73, 0x6d]));
     const err = await resolveWitPath(dir).catch((e: unknown) => e);
     expect(isWitError(err) && [err.code, err.message]).toEqual([
-      'WIT_IO',
+      'WITKIT_WIT_IO',
       expect.stringMatching(/c\.wasm` is a WIT package encoded as wasm/),
     ]);
   });
 
-  it('reports a missing path as `WIT_IO` with the cause', async () => {
+  it('reports a missing path as `WITKIT_WIT_IO` with the cause', async () => {
     const err = await resolveWitPath('/nonexistent/witkit/wit').catch((e: unknown) => e);
-    expect(isWitError(err) && err.code).toBe('WIT_IO');
+    expect(isWitError(err) && err.code).toBe('WITKIT_WIT_IO');
     expect(isWitError(err) && err.message).toBe('cannot read `/nonexistent/witkit/wit` (ENOENT)');
     expect((err as Error).cause).toBeInstanceOf(Error);
   });

@@ -134,7 +134,7 @@ export function unaliasTypeDef(def: WitTypeDef): WitTypeDef {
  * Resolves parsed WIT files into a model: binds every name, checks packages, types and worlds,
  * and elaborates each world's imports and exports.
  *
- * @throws {@link WitError} with code `WIT_RESOLVE` for unknown or duplicate names, cycles, missing
+ * @throws {@link WitError} with code `WITKIT_WIT_RESOLVE` for unknown or duplicate names, cycles, missing
  * packages and other semantic errors.
  *
  * @example
@@ -172,10 +172,10 @@ class Resolver {
     this.features = f === 'all' ? 'all' : new Set(f);
   }
 
-  /** A `WIT_RESOLVE` error at `at`, with a snippet of the source. */
+  /** A `WITKIT_WIT_RESOLVE` error at `at`, with a snippet of the source. */
   error(at: At | undefined, message: string): WitError {
-    if (at === undefined) return new WitError('WIT_RESOLVE', message);
-    return new WitError('WIT_RESOLVE', message, {
+    if (at === undefined) return new WitError('WITKIT_WIT_RESOLVE', message);
+    return new WitError('WITKIT_WIT_RESOLVE', message, {
       location: locateIn(at.file.source, at.file.file, at.start),
       source: at.file.source,
     });

@@ -37,7 +37,7 @@ function expectation(c: Case): { code: string; file?: string; line?: number; col
   const text = isDir
     ? readFileSync(join(c.path, 'expect.txt'), 'utf8')
     : readFileSync(c.path, 'utf8').split('\n')[0]!;
-  const m = /(WIT_\w+)(?: (?:(\S+\.wit):)?(\d+):(\d+))?/.exec(text);
+  const m = /(WITKIT_WIT_\w+)(?: (?:(\S+\.wit):)?(\d+):(\d+))?/.exec(text);
   if (!m) throw new Error(`case \`${c.name}\` has no \`expect: CODE [[file:]line:col]\` annotation`);
   if (m[3] === undefined) return { code: m[1]! };
   const file = isDir ? join(c.path, m[2]!) : c.path;

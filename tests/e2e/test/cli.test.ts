@@ -56,7 +56,7 @@ describe('witkit cli', () => {
     writeFileSync(bad, 'package a:b;\ninterface i {\n  f: func(x: u32) -> strng;\n}\n');
     const failed = await cli('wit', 'resolve', bad);
     expect(failed.code).toBe(1);
-    expect(failed.err).toContain(`error[WIT_RESOLVE]: ${bad}:3:22: type \`strng\` does not exist`);
+    expect(failed.err).toContain(`error[WITKIT_WIT_RESOLVE]: ${bad}:3:22: type \`strng\` does not exist`);
   });
 
   it('bindgen rust writes the bindings of a world, and names the missing external tool', async () => {
@@ -77,7 +77,7 @@ describe('witkit cli', () => {
       'wit-bindgen',
     );
     expect(external.code).toBe(1);
-    expect(external.err).toMatch(/^error\[BINDGEN_TOOL_MISSING\]: .*cargo install wit-bindgen-cli/);
+    expect(external.err).toMatch(/^error\[WITKIT_BINDGEN_TOOL_MISSING\]: .*cargo install wit-bindgen-cli/);
   });
 
   it('exits 2 on an unknown command', async () => {

@@ -45,7 +45,7 @@ describe('runBindgenRust', () => {
       io,
     ).catch((e: unknown) => e);
     expect(isBindgenError(err)).toBe(true);
-    expect(err).toMatchObject({ code: 'BINDGEN_TOOL_MISSING' });
+    expect(err).toMatchObject({ code: 'WITKIT_BINDGEN_TOOL_MISSING' });
     expect((err as Error).message).toMatch(/cargo install wit-bindgen-cli/);
   });
 
@@ -68,6 +68,6 @@ describe('runBindgenRust', () => {
     const err = await runBindgenRust(repoWit, { world: 'w', out: 'x.rs', with: 'other' as never }, io).catch(
       (e: unknown) => e,
     );
-    expect(err).toMatchObject({ code: 'BINDGEN_INVALID_OPTIONS' });
+    expect(err).toMatchObject({ code: 'WITKIT_BINDGEN_INVALID_OPTIONS' });
   });
 });

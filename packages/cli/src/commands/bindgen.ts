@@ -59,7 +59,7 @@ async function runWitBindgen(witPath: string, options: BindgenRustOptions): Prom
   const binary = await findOnPath('wit-bindgen');
   if (binary === undefined) {
     throw new BindgenError(
-      'BINDGEN_TOOL_MISSING',
+      'WITKIT_BINDGEN_TOOL_MISSING',
       "`wit-bindgen` is not on PATH: install it (`cargo install wit-bindgen-cli`) or drop `--with wit-bindgen` to use witkit's own generator, which needs no install",
     );
   }
@@ -70,7 +70,7 @@ async function runWitBindgen(witPath: string, options: BindgenRustOptions): Prom
       maxBuffer: 64 * 1024 * 1024,
     }).catch((cause: { stderr?: string; message: string }) => {
       throw new BindgenError(
-        'BINDGEN_TOOL_FAILED',
+        'WITKIT_BINDGEN_TOOL_FAILED',
         `\`wit-bindgen rust\` failed for world \`${options.world}\` of \`${witPath}\`: ${(cause.stderr ?? cause.message).trim()}`,
         { cause },
       );
@@ -78,7 +78,7 @@ async function runWitBindgen(witPath: string, options: BindgenRustOptions): Prom
     const produced = (await readdir(scratch)).filter((f) => f.endsWith('.rs'));
     if (produced.length !== 1) {
       throw new BindgenError(
-        'BINDGEN_TOOL_FAILED',
+        'WITKIT_BINDGEN_TOOL_FAILED',
         `\`wit-bindgen rust\` wrote ${produced.length} Rust files for world \`${options.world}\`, expected one`,
       );
     }
@@ -93,8 +93,8 @@ async function runWitBindgen(witPath: string, options: BindgenRustOptions): Prom
  * `options.out` atomically. Prints one line saying what was written.
  *
  * @throws `WitError` for bad WIT; `BindgenError` (`@witkit/bindgen-rust`) for what the generator
- * cannot handle, `BINDGEN_TOOL_MISSING` when `with: 'wit-bindgen'` and the binary is not on
- * `PATH`, `BINDGEN_TOOL_FAILED` when it fails, `BINDGEN_INVALID_OPTIONS` for bad options.
+ * cannot handle, `WITKIT_BINDGEN_TOOL_MISSING` when `with: 'wit-bindgen'` and the binary is not on
+ * `PATH`, `WITKIT_BINDGEN_TOOL_FAILED` when it fails, `WITKIT_BINDGEN_INVALID_OPTIONS` for bad options.
  *
  * @example
  * ```ts
@@ -109,18 +109,18 @@ export async function runBindgenRust(
   const tool = options.with ?? 'witkit';
   if (tool !== 'witkit' && tool !== 'wit-bindgen') {
     throw new BindgenError(
-      'BINDGEN_INVALID_OPTIONS',
+      'WITKIT_BINDGEN_INVALID_OPTIONS',
       `expected \`--with\` to be \`witkit\` or \`wit-bindgen\`, got \`${String(tool)}\``,
     );
   }
   if (typeof options.world !== 'string' || options.world === '')
     throw new BindgenError(
-      'BINDGEN_INVALID_OPTIONS',
+      'WITKIT_BINDGEN_INVALID_OPTIONS',
       'expected `--world` to name the world to generate bindings for',
     );
   if (typeof options.out !== 'string' || options.out === '')
     throw new BindgenError(
-      'BINDGEN_INVALID_OPTIONS',
+      'WITKIT_BINDGEN_INVALID_OPTIONS',
       'expected `--out` to name the Rust file to write, e.g. `src/bindings.rs`',
     );
   const rust =

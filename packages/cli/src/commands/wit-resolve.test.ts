@@ -80,6 +80,6 @@ describe('runWitResolve', () => {
     const { io } = collect();
     const err = await runWitResolve(file, { json: true }, io).catch((e: unknown) => e);
     expect(isWitError(err)).toBe(true);
-    expect(err).toMatchObject({ code: 'WIT_RESOLVE', file, line: 3 });
+    expect(err).toMatchObject({ code: 'WITKIT_WIT_RESOLVE', file, line: 3 });
   });
 });

@@ -77,7 +77,7 @@ describe('witkit wit types', () => {
     ]);
     expect(code).toBe(1);
     expect(err.join('\n')).toBe(
-      'error[BINDGEN_TS_UNKNOWN_WORLD]: world `nope` is not in package `acme:notes@0.1.0`; its worlds are `notes-plugin`',
+      'error[WITKIT_BINDGEN_TS_UNKNOWN_WORLD]: world `nope` is not in package `acme:notes@0.1.0`; its worlds are `notes-plugin`',
     );
     await expect(readdir(out)).rejects.toThrow(/ENOENT/);
   });
@@ -88,10 +88,10 @@ describe('witkit wit types', () => {
     await writeFile(join(bad, 'bad.wit'), 'package a:b;\n\nworld w {\n  export f: func() -> nope;\n}\n');
     const invalid = await cli(['wit', 'types', bad, '--out', join(dir, 'bad-out')]);
     expect(invalid.code).toBe(1);
-    expect(invalid.err.join('\n')).toMatch(/^error\[WIT_\w+\]: .*bad\.wit:4:/s);
+    expect(invalid.err.join('\n')).toMatch(/^error\[WITKIT_WIT_\w+\]: .*bad\.wit:4:/s);
     const missing = await cli(['wit', 'types', join(dir, 'no-such-wit'), '--out', join(dir, 'x')]);
     expect(missing.code).toBe(1);
-    expect(missing.err.join('\n')).toMatch(/^error\[WIT_IO\]: .*no-such-wit/);
+    expect(missing.err.join('\n')).toMatch(/^error\[WITKIT_WIT_IO\]: .*no-such-wit/);
   });
 
   it('requires --out', async () => {

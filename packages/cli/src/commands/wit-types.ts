@@ -56,7 +56,7 @@ async function guestTypes(
     files = (await generateGuestTypes(abs, { worldName: world, name: world })) as Record<string, Uint8Array>;
   } catch (cause) {
     throw new BindgenTsError(
-      'BINDGEN_TS_GUEST_FAILED',
+      'WITKIT_BINDGEN_TS_GUEST_FAILED',
       `jco could not generate guest types for world \`${world}\` of \`${witPath}\`: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
@@ -79,8 +79,8 @@ async function guestTypes(
  * was generated. Prints one line per file.
  *
  * @throws `WitError` (`@witkit/wit`) for a missing path or invalid WIT (the message names file and
- * line); `BindgenTsError` `BINDGEN_TS_UNKNOWN_WORLD` naming the known worlds,
- * `BINDGEN_TS_INVALID_OPTIONS`, `BINDGEN_TS_GUEST_FAILED`
+ * line); `BindgenTsError` `WITKIT_BINDGEN_TS_UNKNOWN_WORLD` naming the known worlds,
+ * `WITKIT_BINDGEN_TS_INVALID_OPTIONS`, `WITKIT_BINDGEN_TS_GUEST_FAILED`
  *
  * @example
  * ```ts
@@ -94,7 +94,7 @@ export async function runWitTypes(
 ): Promise<WitTypesResult> {
   if (typeof options.out !== 'string' || options.out === '') {
     throw new BindgenTsError(
-      'BINDGEN_TS_INVALID_OPTIONS',
+      'WITKIT_BINDGEN_TS_INVALID_OPTIONS',
       'expected `--out` to name the folder to write the bindings into, e.g. `src/generated`',
     );
   }

@@ -32,7 +32,7 @@ export interface HostContract {
  * targets) plus `wasi` (defaults to the WASI the host serves).
  *
  * @param world - Short name in the root package, or full id.
- * @throws {WitError} `WIT_RESOLVE` when the world does not exist
+ * @throws {WitError} `WITKIT_WIT_RESOLVE` when the world does not exist
  */
 export function hostContract(
   resolve: WitResolve,

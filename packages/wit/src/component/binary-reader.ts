@@ -6,7 +6,7 @@ const BRAND = Symbol.for('witkit.MalformedComponent');
  */
 export class MalformedComponent extends Error {
   /** Stable machine-readable code. */
-  readonly code = 'WIT_MALFORMED_COMPONENT' as const;
+  readonly code = 'WITKIT_WIT_MALFORMED_COMPONENT' as const;
   /** Byte offset the reader stopped at. */
   readonly offset: number;
   readonly [BRAND] = true;

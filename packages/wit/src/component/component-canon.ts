@@ -415,7 +415,7 @@ function readCanon(r: BinaryReader, s: Spaces | undefined, totals: Totals): void
  * built-ins the component uses.
  *
  * @param bytes - The component (`.wasm`).
- * @throws {MalformedComponent} `WIT_MALFORMED_COMPONENT` when the bytes are not a component this reader understands
+ * @throws {MalformedComponent} `WITKIT_WIT_MALFORMED_COMPONENT` when the bytes are not a component this reader understands
  *
  * @example
  * ```ts

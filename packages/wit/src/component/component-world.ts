@@ -624,7 +624,7 @@ class ShapeBuilder {
  * and the functions the world imports or exports directly.
  *
  * @param bytes - The component (`.wasm`).
- * @throws {MalformedComponent} `WIT_MALFORMED_COMPONENT` when the bytes are not a component this reader understands
+ * @throws {MalformedComponent} `WITKIT_WIT_MALFORMED_COMPONENT` when the bytes are not a component this reader understands
  *
  * @example
  * ```ts
