@@ -14,6 +14,7 @@ import { type CompiledComponent, ComponentCache, defaultCacheDir } from './compo
 import { camelCase, compileComponentFile } from './component-checks.js';
 import { PluginError, type PluginErrorCode } from './errors.js';
 import { isRawNetworkImport } from './instance.js';
+import { workerExecArgv } from './worker-exec-argv.js';
 
 /** Options of {@link runCommand}. */
 export interface RunCommandOptions {
@@ -342,8 +343,7 @@ function runInWorker(
   return new Promise((resolvePromise, reject) => {
     const worker = new Worker(new URL('./command-worker.js', import.meta.url), {
       workerData: { parts: compiled.parts, spec } satisfies CommandWorkerData,
-      // A worker inherits the process's flags, and refuses to start with this one.
-      execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
+      execArgv: workerExecArgv(),
       // The guest's output comes as messages; the worker's own console is not the command's.
       stdout: true,
       stderr: true,

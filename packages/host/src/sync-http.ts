@@ -1,4 +1,5 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { workerExecArgv } from './worker-exec-argv.js';
 
 /** One outbound request, as the HTTP worker receives it. */
 export interface HttpJob {
@@ -39,6 +40,7 @@ export class SyncHttp {
     this.#worker = new Worker(new URL('./http-worker.js', import.meta.url), {
       workerData: { port: port2 },
       transferList: [port2],
+      execArgv: workerExecArgv(),
     });
     // Never keep the host process alive just for this worker.
     this.#worker.unref();

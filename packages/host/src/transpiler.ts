@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { workerExecArgv } from './worker-exec-argv.js';
 
 /** A component to transpile, as the host thread sends it. */
 export interface TranspileRequest {
@@ -32,7 +33,9 @@ export class Transpiler {
 
   #start(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(new URL('./transpile-worker.js', import.meta.url));
+    const worker = new Worker(new URL('./transpile-worker.js', import.meta.url), {
+      execArgv: workerExecArgv(),
+    });
     worker.on('message', (reply: TranspileReply) => {
       const waiter = this.#pending.get(reply.id);
       this.#pending.delete(reply.id);

@@ -1,6 +1,7 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { PluginError, type PluginErrorCode } from '../errors.js';
 import type { StdioRecord } from '../stdio.js';
+import { workerExecArgv } from '../worker-exec-argv.js';
 import { Channel, createChannelMemory, LIFECYCLE_SHUTDOWN, State } from './channel.js';
 import type { FailureReport, PluginWorkerData } from './plugin-worker.js';
 
@@ -85,9 +86,7 @@ export class WorkerInstance {
     this.#worker = new Worker(new URL('./plugin-worker.js', import.meta.url), {
       workerData: { ...data, channel: memory, stdio: port2 } satisfies PluginWorkerData,
       transferList: [port2],
-      // A worker inherits the process's flags, and refuses to start with this one
-      // (a host run as `node --input-type=module -e ...`).
-      execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
+      execArgv: workerExecArgv(),
     });
     this.#worker.unref();
     const died = new Promise<never>((_, reject) => {

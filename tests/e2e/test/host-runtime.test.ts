@@ -1,0 +1,50 @@
+// The host as a user's own process runs it: a one-off `node --input-type=module -e` script
+// (the workers the host starts must not inherit that flag), with the default logger (nothing
+// on stdout, warnings on stderr), and plugin folders holding symlinked components.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { tempDir } from '@witkit-internal/test-support';
+import { afterAll, describe, expect, it } from 'vitest';
+import { textTransformer } from './fixtures.js';
+
+const run = promisify(execFile);
+const e2eDir = new URL('..', import.meta.url).pathname;
+const work = tempDir('witkit-host-runtime-');
+afterAll(() => work.cleanup());
+
+/** Runs `script` as `node <flags> -e script` from this package, so `@witkit/host` resolves. */
+async function node(flags: string[], script: string, env: Record<string, string> = {}) {
+  const { LOG_LEVEL: _, ...inherited } = process.env;
+  return run(process.execPath, [...flags, '-e', script], {
+    cwd: e2eDir,
+    env: { ...inherited, ...env },
+  });
+}
+
+describe('a host run as `node --input-type=module -e`', () => {
+  // A fresh transpile cache each time: the transpile worker (the one that failed) must run.
+  const loadAndCall = (cacheDir: string) => `
+    import { loadPlugin, PluginHost } from '@witkit/host';
+    const plugin = await loadPlugin(${JSON.stringify(textTransformer)}, {
+      world: 'processor-plugin',
+      cacheDir: ${JSON.stringify(cacheDir)},
+      dataDir: ${JSON.stringify(`${work.dir}/data`)},
+    });
+    const res = plugin.exports.dataProcessor.process({
+      input: new TextEncoder().encode('hello'),
+      contentType: 'text/plain',
+      options: [['operation', 'uppercase']],
+    });
+    process.stdout.write(new TextDecoder().decode(res.output));
+  `;
+
+  it('loads and calls a built plugin (--input-type=module)', async () => {
+    const { stdout } = await node(['--input-type=module'], loadAndCall(`${work.dir}/cache-1`));
+    expect(stdout.split('\n').at(-1)).toBe('HELLO');
+  });
+
+  it('loads and calls a built plugin (--input-type module)', async () => {
+    const { stdout } = await node(['--input-type', 'module'], loadAndCall(`${work.dir}/cache-2`));
+    expect(stdout.split('\n').at(-1)).toBe('HELLO');
+  });
+});
