@@ -21,6 +21,7 @@ export {
   transpileCacheVersion,
 } from './component-cache.js';
 export { FileConfigStore } from './config-store.js';
+export { DEFAULT_LOG_LEVEL, defaultLogger, type LineSink } from './default-logger.js';
 export { type DiscoveredPlugin, discoverPlugins } from './discovery.js';
 export { isPluginError, PluginError, type PluginErrorCode } from './errors.js';
 export { EventBus, type EventHandler } from './event-bus.js';

@@ -1,9 +1,10 @@
 import { basename, extname, join, resolve } from 'node:path';
 import type { WorldShape } from '@witkit/wit';
 import { findWorld } from '@witkit/wit-types';
-import { type Logger as PinoLogger, pino } from 'pino';
+import type { Logger as PinoLogger } from 'pino';
 import { ComponentCache } from './component-cache.js';
 import { compileComponentFile, worldOfComponent } from './component-checks.js';
+import { defaultLogger } from './default-logger.js';
 import { PluginError } from './errors.js';
 import { classifyCallError } from './faults.js';
 import { createHostServices, type PluginEvent } from './host-services.js';
@@ -45,7 +46,8 @@ export interface LoadPluginOptions<W extends WorldRef | undefined = undefined> {
   readonly config?: ReadonlyArray<readonly [string, string]>;
   /**
    * Host logger; the plugin logs through a child tagged with its name, and so do its stdout
-   * (at `info`) and stderr (at `warn`). @default pino at info
+   * (at `info`) and stderr (at `warn`).
+   * @default {@link defaultLogger}: warnings and errors (or `LOG_LEVEL`) as text on stderr
    */
   readonly logger?: PinoLogger;
   /** Root of per-plugin state (config store, data dir). @default `.witkit/data` */
@@ -116,7 +118,7 @@ export async function loadPlugin<W extends WorldRef | undefined = undefined>(
   const world = options.world === undefined ? undefined : worldOfComponent(name, compiled, options.world);
   const application = applicationImports(name, compiled, options.imports as HostImports | undefined);
   checkImports({ plugin: name, compiled }, application.keys);
-  const logger = options.logger ?? pino();
+  const logger = options.logger ?? defaultLogger();
   const environment = options.environment ?? {};
   const instance = createInstance({
     plugin: name,

@@ -10,9 +10,10 @@ import {
 import { findWorld } from '@witkit/wit-types';
 import type { WorldExports } from '@witkit/wit-types/host';
 import pMap from 'p-map';
-import { type Logger as PinoLogger, pino } from 'pino';
+import type { Logger as PinoLogger } from 'pino';
 import { ComponentCache } from './component-cache.js';
 import { compileComponentFile, worldOfComponent } from './component-checks.js';
+import { defaultLogger } from './default-logger.js';
 import { discoverPlugins } from './discovery.js';
 import { isPluginError, PluginError } from './errors.js';
 import { EventBus } from './event-bus.js';
@@ -40,7 +41,10 @@ export interface PluginHostOptions {
   readonly cacheDir?: string;
   /** Compiled components kept in memory (LRU). @default 64 */
   readonly maxCompiledInMemory?: number;
-  /** The host's logger; each plugin logs through a child tagged with its name. @default pino at info */
+  /**
+   * The host's logger; each plugin logs through a child tagged with its name.
+   * @default {@link defaultLogger}: warnings and errors (or `LOG_LEVEL`) as text on stderr
+   */
   readonly logger?: PinoLogger;
   /** Where allowed environment variables are read from. @default process.env */
   readonly environment?: Readonly<Record<string, string | undefined>>;
@@ -207,7 +211,7 @@ export class PluginHost {
 
   constructor(options: PluginHostOptions = {}) {
     this.#options = options;
-    this.#logger = options.logger ?? pino();
+    this.#logger = options.logger ?? defaultLogger();
     this.#cache = new ComponentCache({
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
       ...(options.maxCompiledInMemory === undefined ? {} : { maxInMemory: options.maxCompiledInMemory }),

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { tempDir } from '@witkit-internal/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
-import { textTransformer } from './fixtures.js';
+import { fixtureComponent, textTransformer } from './fixtures.js';
 
 const run = promisify(execFile);
 const e2eDir = new URL('..', import.meta.url).pathname;
@@ -46,5 +46,36 @@ describe('a host run as `node --input-type=module -e`', () => {
   it('loads and calls a built plugin (--input-type module)', async () => {
     const { stdout } = await node(['--input-type', 'module'], loadAndCall(`${work.dir}/cache-2`));
     expect(stdout.split('\n').at(-1)).toBe('HELLO');
+  });
+});
+
+describe('the default logger', () => {
+  // A plugin asks for a destination it was not granted: the host logs a warning.
+  const deniedFetch = `
+    import { loadPlugin } from '@witkit/host';
+    const plugin = await loadPlugin(${JSON.stringify(fixtureComponent('host-probe'))}, {
+      cacheDir: ${JSON.stringify(`${work.dir}/cache-log`)},
+      dataDir: ${JSON.stringify(`${work.dir}/data`)},
+    });
+    const call = (action, input) => plugin.exports.dataProcessor.process({
+      input: new TextEncoder().encode(input),
+      contentType: 'text/plain',
+      options: [['action', action]],
+    });
+    try { call('http-get', 'http://127.0.0.1:9/nowhere'); } catch {}
+    process.stdout.write(new TextDecoder().decode(call('echo', 'done').output));
+  `;
+
+  it('leaves stdout to the application and writes warnings to stderr as text', async () => {
+    const { stdout, stderr } = await node(['--input-type=module'], deniedFetch);
+    expect(stdout).toBe('done');
+    expect(stderr).toMatch(/^witkit WARN \[host-probe\] outbound HTTP denied: .*host=127\.0\.0\.1/m);
+    expect(stderr).not.toContain('{"level"');
+  });
+
+  it('logs at the level LOG_LEVEL names', async () => {
+    const quiet = await node(['--input-type=module'], deniedFetch, { LOG_LEVEL: 'error' });
+    expect(quiet.stdout).toBe('done');
+    expect(quiet.stderr).toBe('');
   });
 });
