@@ -232,7 +232,7 @@ export class PluginHost {
     for (const found of await discoverPlugins(this.#options.pluginDir)) {
       if (found.error) {
         report.failed.push({ name: found.name, error: found.error });
-        this.#logger.error({ plugin: found.name, err: found.error }, 'plugin manifest is invalid; skipped');
+        this.#logger.error({ plugin: found.name, err: found.error }, 'plugin cannot be loaded; skipped');
         continue;
       }
       const options: LoadOptions = {

@@ -2,10 +2,13 @@
 // (the workers the host starts must not inherit that flag), with the default logger (nothing
 // on stdout, warnings on stderr), and plugin folders holding symlinked components.
 import { execFile } from 'node:child_process';
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { tempDir } from '@witkit-internal/test-support';
+import { discoverPlugins, isPluginError, PluginHost } from '@witkit/host';
+import { captureLogger, tempDir } from '@witkit-internal/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixtureComponent, textTransformer } from './fixtures.js';
+import { fixtureComponent, textTransformer, wordStats } from './fixtures.js';
 
 const run = promisify(execFile);
 const e2eDir = new URL('..', import.meta.url).pathname;
@@ -77,5 +80,49 @@ describe('the default logger', () => {
     const quiet = await node(['--input-type=module'], deniedFetch, { LOG_LEVEL: 'error' });
     expect(quiet.stdout).toBe('done');
     expect(quiet.stderr).toBe('');
+  });
+});
+
+describe('a plugin directory with symlinks', () => {
+  // A bare component linked in, a plugin folder linked in, and a link whose target is gone.
+  const pluginDir = join(work.dir, 'linked-plugins');
+  const missing = join(work.dir, 'not-built', 'gone.wasm');
+  mkdirSync(pluginDir, { recursive: true });
+  symlinkSync(textTransformer, join(pluginDir, 'text-transformer.wasm'));
+  symlinkSync(dirname(wordStats(1).manifest), join(pluginDir, 'word-stats'));
+  symlinkSync(missing, join(pluginDir, 'gone.wasm'));
+  // An editor's lock file is a dangling link too, and no plugin.
+  symlinkSync('user@host.1234', join(pluginDir, '.#notes.md'));
+
+  it('follows links to components and plugin folders, and reports a dangling one', async () => {
+    const found = await discoverPlugins(pluginDir);
+    expect(found.map((f) => [f.name, f.error === undefined])).toEqual([
+      ['gone', false],
+      ['text-transformer', true],
+      ['word-stats', true],
+    ]);
+    const dangling = found[0]?.error;
+    expect(isPluginError(dangling) && dangling.code).toBe('WITKIT_PLUGIN_NOT_FOUND');
+    expect((dangling as Error).message).toContain(`is a symlink to \`${missing}\`, which does not exist`);
+  });
+
+  it('loads the linked plugins and logs the dangling link', async () => {
+    const { logger, lines } = captureLogger();
+    const host = new PluginHost({
+      pluginDir,
+      logger,
+      cacheDir: join(work.dir, 'cache-links'),
+      dataDir: join(work.dir, 'data'),
+    });
+    try {
+      const report = await host.start();
+      expect(report.loaded.map((p) => p.name).sort()).toEqual(['text-transformer', 'word-stats']);
+      expect(report.failed.map((f) => f.name)).toEqual(['gone']);
+      expect(lines.some((l) => l.plugin === 'gone' && l.msg === 'plugin cannot be loaded; skipped')).toBe(
+        true,
+      );
+    } finally {
+      await host.shutdown({ deadlineMs: 2000 });
+    }
   });
 });
