@@ -141,6 +141,41 @@ describe('parseManifest', () => {
     expect(failure('[plugin]\nname = "Bad_Name"\nversion = "1.0.0"\n').key).toBe('plugin.name');
   });
 
+  it('names the expected and the given type of a wrong-typed value, not "is required"', () => {
+    const version = failure('[plugin]\nname = "p"\nversion = 1\n');
+    expect(version.key).toBe('plugin.version');
+    expect(version.message).toBe(
+      'plugins/x/plugin.toml:3: `plugin.version`: expected a string, got integer `1`',
+    );
+    const memory = failure(reference.replace('memory = "128MB"', 'memory = true'));
+    expect(memory.message).toBe(
+      'plugins/x/plugin.toml:15: `permissions.memory`: expected a string, got boolean `true`',
+    );
+    expect(failure(reference.replace('max-instances = 5', 'max-instances = "5"')).message).toBe(
+      'plugins/x/plugin.toml:17: `permissions.max-instances`: expected a number, got string `"5"`',
+    );
+    expect(failure(reference.replace('max-instances = 5', 'max-instances = 2.5')).message).toContain(
+      'expected an integer, got float `2.5`',
+    );
+    expect(failure('[plugin]\nname = "p"\nversion = "1.0.0"\n[permissions]\nfs = "read:/x"\n').message).toBe(
+      'plugins/x/plugin.toml:5: `permissions.fs`: expected an array, got string `"read:/x"`',
+    );
+    expect(failure('[plugin]\nname = "p"\nversion = 1979-05-27\n').message).toContain(
+      'expected a string, got datetime',
+    );
+    expect(failure('plugin = 3\n').message).toBe(
+      'plugins/x/plugin.toml:1: `plugin`: expected a table, got integer `3`',
+    );
+    expect(
+      failure('[plugin]\nname = "p"\nversion = "1.0.0"\n[permissions]\nisolation = "thread"\n').message,
+    ).toBe(
+      'plugins/x/plugin.toml:5: `permissions.isolation`: expected `worker` or `in-thread`, got `thread`',
+    );
+    expect(failure('[plugin]\nname = "p"\nversion = "1.0.0"\n[config]\nx = [1]\n').message).toBe(
+      'plugins/x/plugin.toml:5: `config.x`: expected a string, number or boolean, got array',
+    );
+  });
+
   it('reports TOML syntax errors with their line', () => {
     const error = failure('[plugin]\nname = "p"\nversion = \n');
     expect(error.code).toBe('WITKIT_MANIFEST_SYNTAX');

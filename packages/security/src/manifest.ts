@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ManifestError } from './errors.js';
 import { type FsGrant, type NetGrant, parseFsGrant, parseNetGrant } from './grants.js';
 import { locateKey } from './locate.js';
+import { describeWrongType, tomlTypeOf } from './toml-types.js';
 import { parseDuration, parseSize } from './units.js';
 
 export type { FsGrant, NetGrant } from './grants.js';
@@ -164,8 +165,16 @@ export function parseManifest(source: string, file = 'plugin.toml'): PluginManif
       keyPath = [...path, issue.keys[0]!];
       const allowed = allowedKeys(path);
       message = `unknown key${allowed ? `; allowed here: ${allowed.map((k) => `\`${k}\``).join(', ')}` : ''}`;
-    } else if (issue.code === 'invalid_type' && issue.input === undefined) {
-      message = 'is required';
+    } else if (issue.code === 'invalid_type') {
+      // zod leaves `issue.input` out; the value is looked up in what the TOML parsed to.
+      const value = valueAt(data, path);
+      message = value === undefined ? 'is required' : describeWrongType(issue.expected, value);
+    } else if (issue.code === 'invalid_value') {
+      const value = valueAt(data, path);
+      const allowed = issue.values.map((v) => `\`${String(v)}\``).join(' or ');
+      message = `expected ${allowed}, got ${typeof value === 'string' ? `\`${value}\`` : tomlTypeOf(value)}`;
+    } else if (issue.code === 'invalid_union' && path[0] === 'config') {
+      message = `expected a string, number or boolean, got ${tomlTypeOf(valueAt(data, path))}`;
     }
     const key = keyPath.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
     throw new ManifestError('WITKIT_MANIFEST_INVALID', file, locateKey(source, keyPath), key, message, {
@@ -237,4 +246,14 @@ export async function readManifest(file: string): Promise<PluginManifest> {
     );
   }
   return parseManifest(source, file);
+}
+
+/** The value at `path` in the parsed TOML, or `undefined` when a key on the way is absent. */
+function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
+  let at: unknown = data;
+  for (const key of path) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<string | number, unknown>)[key];
+  }
+  return at;
 }
