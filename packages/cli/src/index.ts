@@ -4,4 +4,13 @@
  * @packageDocumentation
  */
 export { type CliIo, runCli } from './cli.js';
-export { type DoctorCheck, formatDoctor, minimumNodeMajor, runDoctor } from './commands/doctor.js';
+export {
+  type DoctorCheck,
+  type DoctorOptions,
+  findWitkitMonorepo,
+  formatDoctor,
+  minimumNodeMajor,
+  minimumNodeVersion,
+  runDoctor,
+  versionAtLeast,
+} from './commands/doctor.js';
